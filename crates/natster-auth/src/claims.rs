@@ -38,7 +38,11 @@ pub struct Claims<N> {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub aud: String,
     /// Expiry, unix seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nonzero")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nonzero"
+    )]
     pub exp: Option<i64>,
     /// Unique id: base32 of SHA-512/256 over the standard claims with an empty jti.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -53,7 +57,11 @@ pub struct Claims<N> {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// Not valid before, unix seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "nonzero")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "nonzero"
+    )]
     pub nbf: Option<i64>,
     /// Subject public key (what the claim is about).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -198,7 +206,12 @@ pub struct OperatorNats {
     #[serde(default)]
     pub version: u32,
 }
-generic_fields!(OperatorNats, ClaimType::Operator, KeyKind::Operator, KeyKind::Operator);
+generic_fields!(
+    OperatorNats,
+    ClaimType::Operator,
+    KeyKind::Operator,
+    KeyKind::Operator
+);
 
 /// Account limits: core NATS, account, and JetStream limits in one object,
 /// as nats-server reads them. Zero fields are omitted (Go `omitempty`).
@@ -506,12 +519,20 @@ pub struct AccountNats {
     #[serde(default)]
     pub version: u32,
 }
-generic_fields!(AccountNats, ClaimType::Account, KeyKind::Account, KeyKind::Operator);
+generic_fields!(
+    AccountNats,
+    ClaimType::Account,
+    KeyKind::Account,
+    KeyKind::Operator
+);
 
 impl AccountNats {
     /// A new account section with the reference library's default limits.
     pub fn new() -> Self {
-        Self { limits: AccountLimits::unlimited(), ..Self::default() }
+        Self {
+            limits: AccountLimits::unlimited(),
+            ..Self::default()
+        }
     }
 
     /// The public keys of the account's signing keys.
@@ -539,7 +560,11 @@ pub struct UserNats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<Value>,
     /// Time zone of `times`.
-    #[serde(default, rename = "times_location", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        rename = "times_location",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub locale: String,
     /// Max subscriptions (-1: no limit).
     #[serde(default, skip_serializing_if = "is_zero_i64")]
@@ -572,17 +597,31 @@ pub struct UserNats {
     #[serde(default)]
     pub version: u32,
 }
-generic_fields!(UserNats, ClaimType::User, KeyKind::User, KeyKind::Account, issuer_account);
+generic_fields!(
+    UserNats,
+    ClaimType::User,
+    KeyKind::User,
+    KeyKind::Account,
+    issuer_account
+);
 
 impl UserNats {
     /// A user with no limits and no permission restrictions beyond the account's defaults.
     pub fn new() -> Self {
-        Self { subs: NO_LIMIT, data: NO_LIMIT, payload: NO_LIMIT, ..Self::default() }
+        Self {
+            subs: NO_LIMIT,
+            data: NO_LIMIT,
+            payload: NO_LIMIT,
+            ..Self::default()
+        }
     }
 
     /// Issued by a signing key of `account`.
     pub fn for_account(account: impl Into<String>) -> Self {
-        Self { issuer_account: account.into(), ..Self::new() }
+        Self {
+            issuer_account: account.into(),
+            ..Self::new()
+        }
     }
 }
 

@@ -23,7 +23,10 @@ pub struct Creds {
 
 impl fmt::Debug for Creds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Creds").field("jwt", &self.jwt).field("seed", &self.seed).finish()
+        f.debug_struct("Creds")
+            .field("jwt", &self.jwt)
+            .field("seed", &self.seed)
+            .finish()
     }
 }
 
@@ -33,7 +36,10 @@ impl Creds {
         let claims = jwt::decode::<UserNats>(&jwt)?;
         let kp = seed.key_pair()?;
         if kp.public_key() != claims.sub {
-            return Err(Error::new(ErrorKind::CredsFormat, "the seed is not the JWT's user"));
+            return Err(Error::new(
+                ErrorKind::CredsFormat,
+                "the seed is not the JWT's user",
+            ));
         }
         Ok(Self { jwt, seed })
     }
@@ -67,7 +73,10 @@ impl Creds {
             }
         }
         let [jwt, seed] = <[String; 2]>::try_from(blocks).map_err(|_| {
-            Error::new(ErrorKind::CredsFormat, "not a creds file: expected a JWT block and a seed block")
+            Error::new(
+                ErrorKind::CredsFormat,
+                "not a creds file: expected a JWT block and a seed block",
+            )
         })?;
         let seed = Seed::parse(&seed, KeyKind::User)?;
         Self::new(jwt, seed)
@@ -76,7 +85,10 @@ impl Creds {
     /// Reads a creds file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = fs::read_to_string(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display()))
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            )
         })?;
         Self::parse(&text)
     }
@@ -90,12 +102,30 @@ impl Creds {
 /// Writes `data` to `path` with mode 0600: into a fresh temp file beside it,
 /// fsynced, then renamed over `path`, so readers see all or nothing.
 pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
-    let io = |e: std::io::Error| Error::new(ErrorKind::Io, format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| io(std::io::ErrorKind::InvalidInput.into()))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let io = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot write {}: {e}", path.display()),
+        )
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io(std::io::ErrorKind::InvalidInput.into()))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
-        let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         f.set_permissions(fs::Permissions::from_mode(0o600))?;
         f.write_all(data)?;
         f.sync_all()?;

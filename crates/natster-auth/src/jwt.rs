@@ -109,16 +109,21 @@ pub fn compute_jti<N>(c: &Claims<N>) -> Result<String> {
 pub fn encode<N: Nats>(claims: &Claims<N>, signer: &KeyPair) -> Result<String> {
     let mut c = claims.clone();
     check_public_key(&c.sub, N::SUBJECT).map_err(|e| {
-        Error::new(ErrorKind::SubjectKey, format!("{} subject: {e}", N::TYPE.as_str()))
+        Error::new(
+            ErrorKind::SubjectKey,
+            format!("{} subject: {e}", N::TYPE.as_str()),
+        )
     })?;
     let iss = signer.public_key();
     check_public_key(&iss, N::ISSUER).map_err(|e| {
-        Error::new(ErrorKind::IssuerKey, format!("{} issuer: {e}", N::TYPE.as_str()))
+        Error::new(
+            ErrorKind::IssuerKey,
+            format!("{} issuer: {e}", N::TYPE.as_str()),
+        )
     })?;
     if let Some(acc) = c.nats.issuer_account() {
-        check_public_key(acc, KeyKind::Account).map_err(|e| {
-            Error::new(ErrorKind::IssuerAccount, format!("issuer_account: {e}"))
-        })?;
+        check_public_key(acc, KeyKind::Account)
+            .map_err(|e| Error::new(ErrorKind::IssuerAccount, format!("issuer_account: {e}")))?;
     }
     c.iss = iss;
     if c.iat == 0 {
@@ -132,9 +137,9 @@ pub fn encode<N: Nats>(claims: &Claims<N>, signer: &KeyPair) -> Result<String> {
     token.push_str(&BASE64URL_NOPAD.encode(HEADER.as_bytes()));
     token.push('.');
     token.push_str(&BASE64URL_NOPAD.encode(payload.as_bytes()));
-    let sig = signer.sign(token.as_bytes()).map_err(|_| {
-        Error::new(ErrorKind::InvalidSeed, "the signing key has no seed")
-    })?;
+    let sig = signer
+        .sign(token.as_bytes())
+        .map_err(|_| Error::new(ErrorKind::InvalidSeed, "the signing key has no seed"))?;
     token.push('.');
     token.push_str(&BASE64URL_NOPAD.encode(&sig));
     Ok(token)
@@ -154,24 +159,37 @@ pub fn decode<N: Nats>(token: &str) -> Result<Claims<N>> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(Error::new(
             ErrorKind::Oversized,
-            format!("JWT is {} bytes, more than the {MAX_TOKEN_LEN} allowed", token.len()),
+            format!(
+                "JWT is {} bytes, more than the {MAX_TOKEN_LEN} allowed",
+                token.len()
+            ),
         ));
     }
     let token = token.trim();
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(Error::new(ErrorKind::Malformed, "JWT must have three dot-separated parts"));
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            "JWT must have three dot-separated parts",
+        ));
     };
     let header: Header = serde_json::from_slice(&b64(h, "header")?)
         .map_err(|_| Error::new(ErrorKind::Json, "JWT header is not valid JSON"))?;
     if header.typ != "JWT" {
-        return Err(Error::new(ErrorKind::Header, format!("JWT type {:?} is not \"JWT\"", header.typ)));
+        return Err(Error::new(
+            ErrorKind::Header,
+            format!("JWT type {:?} is not \"JWT\"", header.typ),
+        ));
     }
     if header.alg != ALG {
         return Err(Error::new(
             ErrorKind::Algorithm,
-            format!("JWT algorithm {:?} is not supported (only {ALG})", header.alg),
+            format!(
+                "JWT algorithm {:?} is not supported (only {ALG})",
+                header.alg
+            ),
         ));
     }
     let payload = b64(p, "payload")?;
@@ -179,20 +197,33 @@ pub fn decode<N: Nats>(token: &str) -> Result<Claims<N>> {
     // Read the type first, so a token of another type gets ClaimType, not Json.
     let probe: serde_json::Value = serde_json::from_slice(&payload)
         .map_err(|_| Error::new(ErrorKind::Json, "JWT payload is not valid JSON"))?;
-    let ty = probe.get("nats").and_then(|n| n.get("type")).and_then(|t| t.as_str());
+    let ty = probe
+        .get("nats")
+        .and_then(|n| n.get("type"))
+        .and_then(|t| t.as_str());
     if ty != Some(N::TYPE.as_str()) {
         return Err(Error::new(
             ErrorKind::ClaimType,
-            format!("expected a {} JWT, got {}", N::TYPE.as_str(), ty.unwrap_or("none")),
+            format!(
+                "expected a {} JWT, got {}",
+                N::TYPE.as_str(),
+                ty.unwrap_or("none")
+            ),
         ));
     }
     let claims: Claims<N> = serde_json::from_value(probe).map_err(|e| {
-        Error::new(ErrorKind::Json, format!("{} JWT has an invalid field: {e}", N::TYPE.as_str()))
+        Error::new(
+            ErrorKind::Json,
+            format!("{} JWT has an invalid field: {e}", N::TYPE.as_str()),
+        )
     })?;
     if claims.nats.version() != 2 {
         return Err(Error::new(
             ErrorKind::Version,
-            format!("JWT version {} is not supported (only 2)", claims.nats.version()),
+            format!(
+                "JWT version {} is not supported (only 2)",
+                claims.nats.version()
+            ),
         ));
     }
     check_public_key(&claims.iss, N::ISSUER)
@@ -202,9 +233,12 @@ pub fn decode<N: Nats>(token: &str) -> Result<Claims<N>> {
     let issuer = KeyPair::from_public_key(&claims.iss)
         .map_err(|_| Error::new(ErrorKind::IssuerKey, "JWT issuer is not a valid key"))?;
     let signed = &token[..h.len() + 1 + p.len()];
-    issuer
-        .verify(signed.as_bytes(), &sig)
-        .map_err(|_| Error::new(ErrorKind::Signature, "JWT signature does not match its issuer"))?;
+    issuer.verify(signed.as_bytes(), &sig).map_err(|_| {
+        Error::new(
+            ErrorKind::Signature,
+            "JWT signature does not match its issuer",
+        )
+    })?;
     Ok(claims)
 }
 
@@ -237,7 +271,11 @@ impl Verifier {
     pub fn for_account(account: &Claims<crate::claims::AccountNats>) -> Self {
         let mut keys = vec![account.sub.clone()];
         keys.extend(account.nats.signing_key_ids().map(str::to_owned));
-        Self { trusted: keys, issuer_account: Some(account.sub.clone()), now: now() }
+        Self {
+            trusted: keys,
+            issuer_account: Some(account.sub.clone()),
+            now: now(),
+        }
     }
 
     /// Evaluates times at `now` (unix seconds) instead of the clock.
@@ -255,7 +293,7 @@ impl Verifier {
 
     /// Checks an already decoded claim.
     pub fn check<N: Nats>(&self, c: &Claims<N>) -> Result<()> {
-        if !self.trusted.iter().any(|k| *k == c.iss) {
+        if !self.trusted.contains(&c.iss) {
             return Err(Error::new(
                 ErrorKind::UntrustedIssuer,
                 format!("{} JWT issuer {} is not trusted", N::TYPE.as_str(), c.iss),
@@ -280,12 +318,18 @@ impl Verifier {
         }
         if let Some(exp) = c.exp {
             if self.now > exp {
-                return Err(Error::new(ErrorKind::Expired, format!("JWT expired at {exp}")));
+                return Err(Error::new(
+                    ErrorKind::Expired,
+                    format!("JWT expired at {exp}"),
+                ));
             }
         }
         if let Some(nbf) = c.nbf {
             if nbf > self.now {
-                return Err(Error::new(ErrorKind::NotYetValid, format!("JWT not valid before {nbf}")));
+                return Err(Error::new(
+                    ErrorKind::NotYetValid,
+                    format!("JWT not valid before {nbf}"),
+                ));
             }
         }
         Ok(())

@@ -81,11 +81,17 @@ pub fn check_public_key(key: &str, kind: KeyKind) -> Result<()> {
     if !key.starts_with(kind.prefix()) {
         return Err(Error::new(
             ErrorKind::InvalidKey,
-            format!("not a {kind} public key: it must start with '{}'", kind.prefix()),
+            format!(
+                "not a {kind} public key: it must start with '{}'",
+                kind.prefix()
+            ),
         ));
     }
     let kp = KeyPair::from_public_key(key).map_err(|e| {
-        Error::new(ErrorKind::InvalidKey, format!("not a valid {kind} public key: {e}"))
+        Error::new(
+            ErrorKind::InvalidKey,
+            format!("not a valid {kind} public key: {e}"),
+        )
     })?;
     if !kind.matches(&kp.key_pair_type()) {
         return Err(Error::new(
@@ -98,9 +104,14 @@ pub fn check_public_key(key: &str, kind: KeyKind) -> Result<()> {
 
 /// The kind of a valid public key, if it is one of ours.
 pub fn kind_of(key: &str) -> Option<KeyKind> {
-    [KeyKind::Operator, KeyKind::Account, KeyKind::User, KeyKind::Curve]
-        .into_iter()
-        .find(|k| check_public_key(key, *k).is_ok())
+    [
+        KeyKind::Operator,
+        KeyKind::Account,
+        KeyKind::User,
+        KeyKind::Curve,
+    ]
+    .into_iter()
+    .find(|k| check_public_key(key, *k).is_ok())
 }
 
 /// An nkey seed (`S...`). Its `Debug` and `Display` never show it, and its

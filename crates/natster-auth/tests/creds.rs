@@ -43,16 +43,32 @@ fn debug_never_shows_the_seed() {
 
 #[test]
 fn garbage_and_mismatch_are_refused() {
-    assert_eq!(Creds::parse("hello").expect_err("garbage").kind(), ErrorKind::CredsFormat);
+    assert_eq!(
+        Creds::parse("hello").expect_err("garbage").kind(),
+        ErrorKind::CredsFormat
+    );
     let c = creds();
     let other = Seed::of(&KeyPair::new_user()).expect("seed");
-    assert_eq!(Creds::new(c.jwt.clone(), other).expect_err("mismatch").kind(), ErrorKind::CredsFormat);
-    let text = c.to_text().replace(c.seed.expose(), "SUNOTASEED");
-    assert_eq!(Creds::parse(&text).expect_err("bad seed").kind(), ErrorKind::InvalidSeed);
     assert_eq!(
-        Seed::parse(c.seed.expose(), KeyKind::Account).expect_err("user seed as account").kind(),
+        Creds::new(c.jwt.clone(), other)
+            .expect_err("mismatch")
+            .kind(),
+        ErrorKind::CredsFormat
+    );
+    let text = c.to_text().replace(c.seed.expose(), "SUNOTASEED");
+    assert_eq!(
+        Creds::parse(&text).expect_err("bad seed").kind(),
+        ErrorKind::InvalidSeed
+    );
+    assert_eq!(
+        Seed::parse(c.seed.expose(), KeyKind::Account)
+            .expect_err("user seed as account")
+            .kind(),
         ErrorKind::InvalidSeed
     );
     let missing = std::path::Path::new("/nonexistent/dir/x.creds");
-    assert_eq!(Creds::read(missing).expect_err("missing").kind(), ErrorKind::Io);
+    assert_eq!(
+        Creds::read(missing).expect_err("missing").kind(),
+        ErrorKind::Io
+    );
 }

@@ -1,7 +1,9 @@
 //! Every way a token can be wrong gets its own error kind.
 
 use data_encoding::BASE64URL_NOPAD;
-use natster_auth::claims::{AccountClaims, AccountNats, ActivationNats, Claims, ExportType, UserNats};
+use natster_auth::claims::{
+    AccountClaims, AccountNats, ActivationNats, Claims, ExportType, UserNats,
+};
 use natster_auth::jwt::{MAX_TOKEN_LEN, Verifier, decode, encode, now};
 use natster_auth::keys::{KeyKind, check_public_key};
 use natster_auth::{ErrorKind, KeyPair};
@@ -19,15 +21,27 @@ fn fixture() -> Fixture {
     let account = KeyPair::new_account();
     let account_signing = KeyPair::new_account();
     let mut nats = AccountNats::new();
-    nats.signing_keys.push(natster_auth::claims::SigningKey::Key(account_signing.public_key()));
+    nats.signing_keys
+        .push(natster_auth::claims::SigningKey::Key(
+            account_signing.public_key(),
+        ));
     let account_claims = Claims::new(account.public_key(), nats).with_name("alice");
     let token = encode(&account_claims, &op_signing).expect("encode account");
     let account_claims = decode::<AccountNats>(&token).expect("decode account");
-    Fixture { op_signing, account, account_signing, account_claims, user: KeyPair::new_user() }
+    Fixture {
+        op_signing,
+        account,
+        account_signing,
+        account_claims,
+        user: KeyPair::new_user(),
+    }
 }
 
 fn user_token(f: &Fixture, edit: impl FnOnce(&mut Claims<UserNats>)) -> String {
-    let mut c = Claims::new(f.user.public_key(), UserNats::for_account(f.account.public_key()));
+    let mut c = Claims::new(
+        f.user.public_key(),
+        UserNats::for_account(f.account.public_key()),
+    );
     edit(&mut c);
     encode(&c, &f.account_signing).expect("encode user")
 }
@@ -43,16 +57,24 @@ fn parts(token: &str) -> Vec<String> {
 fn reencode_payload(token: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
     let p = parts(token);
     let mut v: serde_json::Value =
-        serde_json::from_slice(&BASE64URL_NOPAD.decode(p[1].as_bytes()).expect("b64")).expect("json");
+        serde_json::from_slice(&BASE64URL_NOPAD.decode(p[1].as_bytes()).expect("b64"))
+            .expect("json");
     edit(&mut v);
-    format!("{}.{}.{}", p[0], BASE64URL_NOPAD.encode(v.to_string().as_bytes()), p[2])
+    format!(
+        "{}.{}.{}",
+        p[0],
+        BASE64URL_NOPAD.encode(v.to_string().as_bytes()),
+        p[2]
+    )
 }
 
 #[test]
 fn a_good_user_verifies() {
     let f = fixture();
     let t = user_token(&f, |_| {});
-    let c = Verifier::for_account(&f.account_claims).verify::<UserNats>(&t).expect("valid");
+    let c = Verifier::for_account(&f.account_claims)
+        .verify::<UserNats>(&t)
+        .expect("valid");
     assert_eq!(c.iss, f.account_signing.public_key());
 }
 
@@ -60,16 +82,24 @@ fn a_good_user_verifies() {
 fn unknown_signer_is_untrusted() {
     let f = fixture();
     let stranger = KeyPair::new_account();
-    let c = Claims::new(f.user.public_key(), UserNats::for_account(f.account.public_key()));
+    let c = Claims::new(
+        f.user.public_key(),
+        UserNats::for_account(f.account.public_key()),
+    );
     let t = encode(&c, &stranger).expect("encode");
-    assert_eq!(kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&t)), ErrorKind::UntrustedIssuer);
+    assert_eq!(
+        kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&t)),
+        ErrorKind::UntrustedIssuer
+    );
 }
 
 #[test]
 fn tampered_payload_fails_the_signature() {
     let f = fixture();
     let t = user_token(&f, |_| {});
-    let forged = reencode_payload(&t, |v| v["nats"]["pub"] = serde_json::json!({"allow": [">"]}));
+    let forged = reencode_payload(&t, |v| {
+        v["nats"]["pub"] = serde_json::json!({"allow": [">"]})
+    });
     assert_eq!(kind(decode::<UserNats>(&forged)), ErrorKind::Signature);
     let mut p = parts(&t);
     p[2] = BASE64URL_NOPAD.encode(&[7u8; 64]);
@@ -80,9 +110,15 @@ fn tampered_payload_fails_the_signature() {
 fn expiry_and_not_before() {
     let f = fixture();
     let t = user_token(&f, |c| c.exp = Some(now() - 5));
-    assert_eq!(kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&t)), ErrorKind::Expired);
+    assert_eq!(
+        kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&t)),
+        ErrorKind::Expired
+    );
     let t = user_token(&f, |c| c.nbf = Some(now() + 3600));
-    assert_eq!(kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&t)), ErrorKind::NotYetValid);
+    assert_eq!(
+        kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&t)),
+        ErrorKind::NotYetValid
+    );
 }
 
 #[test]
@@ -103,7 +139,10 @@ fn shape_base64_json_size() {
     let f = fixture();
     let t = user_token(&f, |_| {});
     assert_eq!(kind(decode::<UserNats>("a.b")), ErrorKind::Malformed);
-    assert_eq!(kind(decode::<UserNats>(&format!("{t}.x"))), ErrorKind::Malformed);
+    assert_eq!(
+        kind(decode::<UserNats>(&format!("{t}.x"))),
+        ErrorKind::Malformed
+    );
     let mut p = parts(&t);
     p[1].insert(3, '*');
     assert_eq!(kind(decode::<UserNats>(&p.join("."))), ErrorKind::Base64);
@@ -133,24 +172,40 @@ fn truncated_and_misprefixed_keys() {
         v["iss"] = iss.into();
     });
     assert_eq!(kind(decode::<UserNats>(&short)), ErrorKind::IssuerKey);
-    let op_iss = reencode_payload(&t, |v| v["iss"] = KeyPair::new_operator().public_key().into());
+    let op_iss = reencode_payload(&t, |v| {
+        v["iss"] = KeyPair::new_operator().public_key().into()
+    });
     assert_eq!(kind(decode::<UserNats>(&op_iss)), ErrorKind::IssuerKey);
-    let acct_sub = reencode_payload(&t, |v| v["sub"] = KeyPair::new_account().public_key().into());
+    let acct_sub = reencode_payload(&t, |v| {
+        v["sub"] = KeyPair::new_account().public_key().into()
+    });
     assert_eq!(kind(decode::<UserNats>(&acct_sub)), ErrorKind::SubjectKey);
 
     let key = f.account.public_key();
-    assert_eq!(kind(check_public_key(&key[..55], KeyKind::Account)), ErrorKind::InvalidKey);
-    assert_eq!(kind(check_public_key(&key, KeyKind::User)), ErrorKind::InvalidKey);
+    assert_eq!(
+        kind(check_public_key(&key[..55], KeyKind::Account)),
+        ErrorKind::InvalidKey
+    );
+    assert_eq!(
+        kind(check_public_key(&key, KeyKind::User)),
+        ErrorKind::InvalidKey
+    );
     let mut bad_crc = key.clone().into_bytes();
     bad_crc[20] = if bad_crc[20] == b'A' { b'B' } else { b'A' };
     let bad_crc = String::from_utf8(bad_crc).expect("ascii");
-    assert_eq!(kind(check_public_key(&bad_crc, KeyKind::Account)), ErrorKind::InvalidKey);
+    assert_eq!(
+        kind(check_public_key(&bad_crc, KeyKind::Account)),
+        ErrorKind::InvalidKey
+    );
     // Encoding refuses a subject of the wrong kind.
     let c = Claims::new(f.account.public_key(), UserNats::new());
     assert_eq!(kind(encode(&c, &f.account_signing)), ErrorKind::SubjectKey);
     // ... and a signer of the wrong kind.
     let c = Claims::new(f.user.public_key(), UserNats::new());
-    assert_eq!(kind(encode(&c, &KeyPair::new_operator())), ErrorKind::IssuerKey);
+    assert_eq!(
+        kind(encode(&c, &KeyPair::new_operator())),
+        ErrorKind::IssuerKey
+    );
     // ... and a public-only key.
     let public_only = KeyPair::from_public_key(&f.account.public_key()).expect("pk");
     assert_eq!(kind(encode(&c, &public_only)), ErrorKind::InvalidSeed);
@@ -160,17 +215,31 @@ fn truncated_and_misprefixed_keys() {
 fn issuer_account_must_match() {
     let f = fixture();
     let missing = user_token(&f, |c| c.nats.issuer_account.clear());
-    assert_eq!(kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&missing)), ErrorKind::IssuerAccount);
-    let other = user_token(&f, |c| c.nats.issuer_account = KeyPair::new_account().public_key());
-    assert_eq!(kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&other)), ErrorKind::IssuerAccount);
+    assert_eq!(
+        kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&missing)),
+        ErrorKind::IssuerAccount
+    );
+    let other = user_token(&f, |c| {
+        c.nats.issuer_account = KeyPair::new_account().public_key()
+    });
+    assert_eq!(
+        kind(Verifier::for_account(&f.account_claims).verify::<UserNats>(&other)),
+        ErrorKind::IssuerAccount
+    );
     // An activation signed by the identity key without issuer_account is allowed
     // by this check; the hub refuses it by policy (it demands a signing key).
     let importer = KeyPair::new_account().public_key();
     let act = Claims::new(
         importer.clone(),
-        ActivationNats::new(format!("{importer}.natster.catalog.x.>"), ExportType::Service, f.account.public_key()),
+        ActivationNats::new(
+            format!("{importer}.natster.catalog.x.>"),
+            ExportType::Service,
+            f.account.public_key(),
+        ),
     );
     let t = encode(&act, &f.account_signing).expect("encode activation");
-    let c = Verifier::for_account(&f.account_claims).verify::<ActivationNats>(&t).expect("activation");
+    let c = Verifier::for_account(&f.account_claims)
+        .verify::<ActivationNats>(&t)
+        .expect("activation");
     assert_eq!(c.nats.issuer_account, f.account.public_key());
 }

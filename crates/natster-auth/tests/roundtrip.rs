@@ -7,9 +7,9 @@ use natster_auth::{ErrorKind, KeyPair};
 use proptest::prelude::*;
 
 fn subject() -> impl Strategy<Value = String> {
-    prop::collection::vec("[a-z0-9_-]{1,12}|\\*", 1..6).prop_map(|t| t.join(".")).prop_flat_map(|s| {
-        prop_oneof![Just(s.clone()), Just(format!("{s}.>"))]
-    })
+    prop::collection::vec("[a-z0-9_-]{1,12}|\\*", 1..6)
+        .prop_map(|t| t.join("."))
+        .prop_flat_map(|s| prop_oneof![Just(s.clone()), Just(format!("{s}.>"))])
 }
 
 fn text() -> impl Strategy<Value = String> {

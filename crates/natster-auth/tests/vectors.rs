@@ -7,7 +7,9 @@
 //!   (npm) with `vectors/generate.mjs`.
 
 use natster_auth::ErrorKind;
-use natster_auth::claims::{AccountNats, ActivationNats, ExportType, OperatorNats, ResponseType, UserNats};
+use natster_auth::claims::{
+    AccountNats, ActivationNats, ExportType, OperatorNats, ResponseType, UserNats,
+};
 use natster_auth::jwt::{Verifier, compute_jti, decode};
 use serde_json::Value;
 
@@ -17,7 +19,10 @@ fn load(name: &str) -> Value {
 }
 
 fn s<'a>(v: &'a Value, path: &[&str]) -> &'a str {
-    path.iter().fold(v, |v, k| &v[*k]).as_str().expect("string field")
+    path.iter()
+        .fold(v, |v, k| &v[*k])
+        .as_str()
+        .expect("string field")
 }
 
 #[test]
@@ -26,30 +31,55 @@ fn nsc_tokens_verify_and_jti_matches_go() {
     let op = decode::<OperatorNats>(s(&v, &["operator"])).expect("operator");
     assert_eq!(op.iss, op.sub, "operator JWTs are self-signed");
     assert_eq!(op.name, "TestOperator");
-    assert_eq!(op.nats.system_account, "ABREJNYASWGS2A5EVXPVXGGCOK2LJXT7KZNYBBZAXUTUBI2VSMAV7DHN");
+    assert_eq!(
+        op.nats.system_account,
+        "ABREJNYASWGS2A5EVXPVXGGCOK2LJXT7KZNYBBZAXUTUBI2VSMAV7DHN"
+    );
     assert_eq!(compute_jti(&op).expect("jti"), op.jti);
 
     let trust = Verifier::new([op.sub.clone()]).at(op.iat);
     let mut seen = 0;
     for (key, token) in v["accounts"].as_object().expect("accounts") {
-        let acc = trust.verify::<AccountNats>(token.as_str().expect("token")).expect("account");
+        let acc = trust
+            .verify::<AccountNats>(token.as_str().expect("token"))
+            .expect("account");
         assert_eq!(&acc.sub, key);
-        assert_eq!(compute_jti(&acc).expect("jti"), acc.jti, "jti of {}", acc.name);
+        assert_eq!(
+            compute_jti(&acc).expect("jti"),
+            acc.jti,
+            "jti of {}",
+            acc.name
+        );
         seen += 1;
     }
     assert_eq!(seen, 2);
 
     // The SYS account's exports use an account token position and `\u003e`.
-    let sys = decode::<AccountNats>(s(&v, &["accounts", "ABREJNYASWGS2A5EVXPVXGGCOK2LJXT7KZNYBBZAXUTUBI2VSMAV7DHN"]))
-        .expect("sys");
+    let sys = decode::<AccountNats>(s(
+        &v,
+        &[
+            "accounts",
+            "ABREJNYASWGS2A5EVXPVXGGCOK2LJXT7KZNYBBZAXUTUBI2VSMAV7DHN",
+        ],
+    ))
+    .expect("sys");
     assert_eq!(sys.nats.exports[0].subject, "$SYS.ACCOUNT.*.>");
     assert_eq!(sys.nats.exports[0].account_token_position, 3);
-    assert_eq!(sys.nats.exports[1].response_type, Some(ResponseType::Stream));
+    assert_eq!(
+        sys.nats.exports[1].response_type,
+        Some(ResponseType::Stream)
+    );
     assert_eq!(sys.nats.limits.conn, -1);
     assert!(sys.nats.limits.wildcards);
 
-    let test_acc = decode::<AccountNats>(s(&v, &["accounts", "ADTQS7ZCFVJNW5726GOYXW5TSCZFNIQSHK2ZGYUBCD5D77OTNLOOKZOZ"]))
-        .expect("test account");
+    let test_acc = decode::<AccountNats>(s(
+        &v,
+        &[
+            "accounts",
+            "ADTQS7ZCFVJNW5726GOYXW5TSCZFNIQSHK2ZGYUBCD5D77OTNLOOKZOZ",
+        ],
+    ))
+    .expect("test account");
     let user = Verifier::for_account(&test_acc)
         .at(test_acc.iat)
         .verify::<UserNats>(s(&v, &["user"]))
@@ -75,7 +105,10 @@ fn jwtjs_tokens_verify() {
         .verify::<AccountNats>(s(&v, &["tokens", "account"]))
         .expect("account");
     assert_eq!(acc.sub, k("alice"));
-    assert_eq!(acc.nats.signing_key_ids().collect::<Vec<_>>(), vec![k("alice_signing")]);
+    assert_eq!(
+        acc.nats.signing_key_ids().collect::<Vec<_>>(),
+        vec![k("alice_signing")]
+    );
     let catalog = &acc.nats.exports[0];
     assert!(catalog.token_req);
     assert_eq!(catalog.kind, ExportType::Service);
@@ -83,10 +116,18 @@ fn jwtjs_tokens_verify() {
     assert_eq!(catalog.revocations.get(&k("bob")), Some(&(at - 10)));
     assert_eq!(acc.nats.imports[0].account, k("system"));
     // Under strict signing, the operator identity key is not a trusted account issuer.
-    let strict = Verifier::new([k("operator")]).at(at).verify::<AccountNats>(s(&v, &["tokens", "account"]));
-    assert_eq!(strict.map(|_| ()).unwrap_err().kind(), ErrorKind::UntrustedIssuer);
+    let strict = Verifier::new([k("operator")])
+        .at(at)
+        .verify::<AccountNats>(s(&v, &["tokens", "account"]));
+    assert_eq!(
+        strict.map(|_| ()).unwrap_err().kind(),
+        ErrorKind::UntrustedIssuer
+    );
 
-    let user = Verifier::for_account(&acc).at(at).verify::<UserNats>(s(&v, &["tokens", "user"])).expect("user");
+    let user = Verifier::for_account(&acc)
+        .at(at)
+        .verify::<UserNats>(s(&v, &["tokens", "user"]))
+        .expect("user");
     assert_eq!(user.nats.issuer_account, k("alice"));
     assert_eq!(user.nats.publish.deny, vec!["$SYS.>".to_owned()]);
     assert_eq!(user.nats.resp.as_ref().map(|r| r.ttl), Some(5_000_000_000));
@@ -101,5 +142,9 @@ fn jwtjs_tokens_verify() {
         .expect("activation");
     assert_eq!(act.sub, k("bob"));
     assert_eq!(act.nats.kind, Some(ExportType::Service));
-    assert!(act.nats.subject.starts_with(&format!("{}.natster.catalog.{}.", k("bob"), k("alice"))));
+    assert!(
+        act.nats
+            .subject
+            .starts_with(&format!("{}.natster.catalog.{}.", k("bob"), k("alice")))
+    );
 }

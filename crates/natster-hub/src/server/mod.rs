@@ -1,0 +1,9 @@
+//! nats-server: finding it, configuring it, running it.
+
+pub mod config;
+pub mod discover;
+pub mod process;
+
+pub use config::{JetStreamConfig, RANDOM_PORT, ServerConfig};
+pub use discover::{DiscoverError, ENV_NATS_SERVER, MIN_VERSION, NatsServerBinary, Version};
+pub use process::{NatsServerProcess, Ports, StartError};
