@@ -1,0 +1,123 @@
+//! The hub's API: registration over HTTP, account changes over NATS.
+
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/v1/nonce`: a single-use nonce to sign for registration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NonceResponse {
+    /// Random, base64url; sign its UTF-8 bytes with the account identity key.
+    pub nonce: String,
+    /// Seconds it stays valid.
+    pub expires_in: u64,
+}
+
+/// `POST /api/v1/register`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// Account identity public key (`A...`).
+    pub account: String,
+    /// Account signing public key (`A...`), different from the identity key.
+    pub signing_key: String,
+    /// Display name.
+    pub name: String,
+    /// The nonce from `/api/v1/nonce`.
+    pub nonce: String,
+    /// base64url Ed25519 signature of the nonce by the identity key.
+    pub signature: String,
+    /// Invite code, when the hub is invite-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
+}
+
+/// Public keys of the accounts every Natster account works with.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WellKnown {
+    /// The system account.
+    pub system: String,
+    /// The hub's control-plane account.
+    pub hub: String,
+    /// The global service's account.
+    pub global: String,
+    /// The web app's account.
+    pub web: String,
+}
+
+/// What a client needs to reach the hub and its NATS.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HubInfo {
+    /// The hub's HTTP URL.
+    pub hub_url: String,
+    /// NATS client URLs.
+    pub nats_urls: Vec<String>,
+    /// NATS websocket URLs.
+    pub websocket_urls: Vec<String>,
+    /// The operator's identity public key.
+    pub operator: String,
+    /// The operator's signing keys.
+    pub operator_signing_keys: Vec<String>,
+    /// Well-known accounts.
+    pub accounts: WellKnown,
+}
+
+/// `POST /api/v1/register` success data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// The operator JWT (self-signed).
+    pub operator_jwt: String,
+    /// The new account's JWT, signed by an operator signing key.
+    pub account_jwt: String,
+    /// Where to connect.
+    pub hub: HubInfo,
+}
+
+/// `exports.add` / `exports.remove`: a catalog's pair of exports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogExportRequest {
+    /// The catalog name.
+    pub catalog: String,
+}
+
+/// `exports.revoke`: cut `account` off `catalog` now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeRequest {
+    /// The catalog name.
+    pub catalog: String,
+    /// The importer's account key.
+    pub account: String,
+}
+
+/// `imports.add`: import `owner`'s `catalog` with its activation tokens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportAddRequest {
+    /// Owner's account key.
+    pub owner: String,
+    /// Catalog name.
+    pub catalog: String,
+    /// Activation for the catalog service.
+    pub service_token: String,
+    /// Activation for the media stream.
+    pub stream_token: String,
+}
+
+/// `imports.remove`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRemoveRequest {
+    /// Owner's account key.
+    pub owner: String,
+    /// Catalog name.
+    pub catalog: String,
+}
+
+/// `users.revoke`: refuse a user of the caller's account from now on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRevokeRequest {
+    /// The user's public key (`U...`).
+    pub user: String,
+}
+
+/// Success data of every account change: the account JWT now in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountJwtResponse {
+    /// The account JWT.
+    pub jwt: String,
+}
