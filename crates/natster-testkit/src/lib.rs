@@ -280,15 +280,7 @@ impl TestServer {
     pub async fn restart(&mut self) {
         self.kill().await;
         let mut config = self.config.clone();
-        let ports = self.process().ports().clone();
-        let port_of = |urls: &[String]| {
-            urls.first()
-                .and_then(|u| u.rsplit(':').next())
-                .and_then(|p| p.parse().ok())
-        };
-        config.port = port_of(&ports.nats).unwrap_or(config.port);
-        config.http_port = port_of(&ports.monitoring).unwrap_or(config.http_port);
-        config.websocket_port = port_of(&ports.websocket).or(config.websocket_port);
+        config.pin_ports(self.process().ports());
         let process = NatsServerProcess::start(
             &self.binary,
             &config,

@@ -1,5 +1,76 @@
-//! `natster`: the one binary. Commands arrive with the hub and catalog work.
+//! `natster`: secure, self-hostable media sharing over NATS. A thin binary:
+//! each command parses its arguments and calls into the library crates.
+// A binary has no public API: `pub` here means "used by other modules".
+#![allow(unreachable_pub)]
 
-fn main() {
-    println!("natster {}", env!("CARGO_PKG_VERSION"));
+mod cmd;
+mod context;
+mod duration;
+
+use clap::{Parser, Subcommand};
+
+/// Secure, self-hostable peer-to-multipeer media sharing built on NATS.
+#[derive(Debug, Parser)]
+#[command(name = "natster", version, about)]
+struct Cli {
+    /// Context (identity) to use [env: NATSTER_CONTEXT; default: default].
+    #[arg(long, global = true)]
+    context: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run or administer the hub.
+    Hub(cmd::hub::HubArgs),
+    /// Create an identity on this machine and register it at a hub.
+    Init(cmd::init::InitArgs),
+    /// Show this context's account and check the connection.
+    Whoami(cmd::whoami::WhoamiArgs),
+    /// Manage contexts.
+    Context(cmd::context::ContextArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let ctx = cli.context.clone();
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Hub(a) => cmd::hub::run(a).await,
+            Command::Init(a) => cmd::init::run(a, ctx.as_deref()).await,
+            Command::Whoami(a) => cmd::whoami::run(a, ctx.as_deref()).await,
+            Command::Context(a) => cmd::context::run(a, ctx.as_deref()),
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the whole cause chain, joined.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default level.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,async_nats=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }

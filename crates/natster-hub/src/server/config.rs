@@ -76,6 +76,25 @@ impl ServerConfig {
         }
     }
 
+    /// Fixes the ports to the ones a previous start picked, so a restarted
+    /// server listens where clients expect it.
+    pub fn pin_ports(&mut self, ports: &super::Ports) {
+        let port_of = |urls: &[String]| {
+            urls.first()
+                .and_then(|u| u.rsplit(':').next())
+                .and_then(|p| p.parse::<i32>().ok())
+        };
+        if let Some(p) = port_of(&ports.nats) {
+            self.port = p;
+        }
+        if let Some(p) = port_of(&ports.monitoring) {
+            self.http_port = p;
+        }
+        if let Some(p) = port_of(&ports.websocket) {
+            self.websocket_port = Some(p);
+        }
+    }
+
     /// The config file text.
     pub fn render(&self) -> String {
         let mut s = String::new();

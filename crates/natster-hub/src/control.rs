@@ -1,0 +1,145 @@
+//! The account control plane over NATS: `<caller>.natster.hub.<op>`,
+//! answered in the hub's account. The hub account exports `*.natster.hub.>`
+//! with the account token in position 1, so nats-server guarantees token 1
+//! is the calling account; the `Nats-Request-Info` header must agree. An
+//! account can only ever change itself.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use natster_auth::jwt::now;
+use natster_proto::ApiResponse;
+use natster_proto::hub::{
+    AccountJwtResponse, CatalogExportRequest, ImportAddRequest, ImportRemoveRequest, RevokeRequest,
+    UserRevokeRequest,
+};
+use natster_proto::subjects::{HUB_EXPORT, hub_ops};
+use serde::de::DeserializeOwned;
+
+use crate::authority::{Authority, AuthorityError};
+use crate::policy::{Change, PolicyError};
+
+/// Largest request body the control plane reads.
+pub const MAX_REQUEST: usize = 64 * 1024;
+
+/// Serves the control plane on `client` (a hub-account connection) until
+/// the subscription ends.
+pub async fn serve(
+    client: async_nats::Client,
+    authority: Arc<Authority>,
+) -> Result<(), async_nats::SubscribeError> {
+    let mut requests = client
+        .queue_subscribe(HUB_EXPORT, "natster-hub".into())
+        .await?;
+    while let Some(msg) = requests.next().await {
+        let Some(reply) = msg.reply.clone() else {
+            continue;
+        };
+        let client = client.clone();
+        let authority = authority.clone();
+        tokio::spawn(async move {
+            let body = handle(&authority, &msg).await;
+            let _ = client.publish(reply, body.into()).await;
+        });
+    }
+    Ok(())
+}
+
+fn caller_of(msg: &async_nats::Message) -> Result<(String, String), PolicyError> {
+    let subject = msg.subject.as_str();
+    let mut parts = subject.splitn(4, '.');
+    let (Some(token), Some("natster"), Some("hub"), Some(op)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(PolicyError::BadRequest(format!(
+            "not a hub subject: {subject}"
+        )));
+    };
+    // Requests from another account always carry the server-written header.
+    let header_acc = msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Nats-Request-Info"))
+        .and_then(|v| serde_json::from_str::<serde_json::Value>(v.as_str()).ok())
+        .and_then(|v| v.get("acc").and_then(|a| a.as_str()).map(str::to_owned));
+    match header_acc {
+        Some(acc) if acc == token => Ok((acc, op.to_owned())),
+        _ => Err(PolicyError::Forbidden(
+            "caller identity could not be established".into(),
+        )),
+    }
+}
+
+fn parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, PolicyError> {
+    if payload.len() > MAX_REQUEST {
+        return Err(PolicyError::BadRequest(format!(
+            "request larger than {MAX_REQUEST} bytes"
+        )));
+    }
+    serde_json::from_slice(payload)
+        .map_err(|e| PolicyError::BadRequest(format!("invalid request JSON: {e}")))
+}
+
+async fn handle(authority: &Authority, msg: &async_nats::Message) -> Vec<u8> {
+    let result = dispatch(authority, msg).await;
+    let response = match result {
+        Ok(jwt) => ApiResponse::ok(AccountJwtResponse { jwt }),
+        Err(e) => {
+            if e.code() >= 500 {
+                tracing::warn!(subject = %msg.subject, error = %e, "control plane request failed");
+            }
+            ApiResponse::err(e.code(), e.to_string())
+        }
+    };
+    serde_json::to_vec(&response).unwrap_or_default()
+}
+
+async fn dispatch(
+    authority: &Authority,
+    msg: &async_nats::Message,
+) -> Result<String, AuthorityError> {
+    let (caller, op) = caller_of(msg)?;
+    let p = &msg.payload;
+    let change = match op.as_str() {
+        hub_ops::ACCOUNT_GET => {
+            return authority
+                .account_jwt(&caller)
+                .ok_or(AuthorityError::UnknownAccount(caller));
+        }
+        hub_ops::EXPORT_ADD => Change::AddCatalog {
+            catalog: parse::<CatalogExportRequest>(p)?.catalog,
+        },
+        hub_ops::EXPORT_REMOVE => Change::RemoveCatalog {
+            catalog: parse::<CatalogExportRequest>(p)?.catalog,
+        },
+        hub_ops::EXPORT_REVOKE => {
+            let r: RevokeRequest = parse(p)?;
+            Change::Revoke {
+                catalog: r.catalog,
+                account: r.account,
+                at: now(),
+            }
+        }
+        hub_ops::IMPORT_ADD => {
+            let r: ImportAddRequest = parse(p)?;
+            natster_auth::keys::check_public_key(&r.owner, natster_auth::keys::KeyKind::Account)
+                .map_err(|e| PolicyError::BadRequest(e.to_string()))?;
+            authority.import_change(&r.owner, r.catalog, r.service_token, r.stream_token)?
+        }
+        hub_ops::IMPORT_REMOVE => {
+            let r: ImportRemoveRequest = parse(p)?;
+            Change::RemoveImport {
+                owner: r.owner,
+                catalog: r.catalog,
+            }
+        }
+        hub_ops::USER_REVOKE => Change::RevokeUser {
+            user: parse::<UserRevokeRequest>(p)?.user,
+            at: now(),
+        },
+        other => {
+            return Err(PolicyError::NotFound(format!("unknown hub operation {other:?}")).into());
+        }
+    };
+    authority.change(&caller, change).await
+}

@@ -1,0 +1,271 @@
+//! `natster hub up`: everything the hub runs, started in order and stopped
+//! in reverse.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use natster_proto::hub::HubInfo;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::accounts::JetStreamQuota;
+use crate::authority::Authority;
+use crate::error::HubError;
+use crate::fsutil::{private_dir, write_atomic};
+use crate::http::{HttpState, Registration};
+use crate::identity::HubIdentity;
+use crate::resolver::Resolver;
+use crate::server::{JetStreamConfig, NatsServerBinary, RANDOM_PORT, ServerConfig};
+use crate::store::AccountStore;
+use crate::{connect, control, http};
+
+/// How to run the hub.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Data directory (created 0700).
+    pub dir: PathBuf,
+    /// Interface for every listener.
+    pub listen: IpAddr,
+    /// NATS client port (0: any free port).
+    pub nats_port: u16,
+    /// Hub HTTP port (0: any free port).
+    pub http_port: u16,
+    /// NATS websocket port (0: any free port).
+    pub ws_port: u16,
+    /// Who may register; `None`: open on loopback, invite-only otherwise.
+    pub registration: Option<Registration>,
+    /// JetStream for the global service's account.
+    pub jetstream: JetStreamQuota,
+    /// nats-server to run; `None`: discover it (`NATSTER_NATS_SERVER`, else `PATH`).
+    pub nats_server: Option<PathBuf>,
+}
+
+impl HubConfig {
+    /// Defaults for `dir`: loopback, standard ports.
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            listen: IpAddr::from([127, 0, 0, 1]),
+            nats_port: 4222,
+            http_port: 7222,
+            ws_port: 4223,
+            registration: None,
+            jetstream: JetStreamQuota {
+                disk: 1 << 30,
+                memory: 64 << 20,
+            },
+            nats_server: None,
+        }
+    }
+
+    /// Test defaults: loopback, every port picked free.
+    pub fn ephemeral(dir: PathBuf) -> Self {
+        Self {
+            nats_port: 0,
+            http_port: 0,
+            ws_port: 0,
+            ..Self::new(dir)
+        }
+    }
+}
+
+fn port(p: u16) -> i32 {
+    if p == 0 { RANDOM_PORT } else { i32::from(p) }
+}
+
+/// A running hub.
+#[derive(Debug)]
+pub struct RunningHub {
+    info: HubInfo,
+    authority: Arc<Authority>,
+    shutdown: watch::Sender<bool>,
+    nats_pid: watch::Receiver<Option<u32>>,
+    supervisor: JoinHandle<()>,
+    tasks: Vec<JoinHandle<()>>,
+    dir: PathBuf,
+}
+
+impl RunningHub {
+    /// Starts the hub: keys, nats-server (supervised), control plane, HTTP.
+    pub async fn start(config: HubConfig) -> Result<Self, HubError> {
+        let binary = match &config.nats_server {
+            Some(path) => NatsServerBinary::check(path)?,
+            None => NatsServerBinary::discover()?,
+        };
+        let dir = config.dir.clone();
+        private_dir(&dir).map_err(|e| HubError::io(&dir, e))?;
+        let identity = HubIdentity::load_or_create(&dir)?;
+        let operator_jwt = identity.operator_jwt()?;
+        let op_path = dir.join("operator.jwt");
+        write_atomic(&op_path, operator_jwt.as_bytes(), 0o644)
+            .map_err(|e| HubError::io(&op_path, e))?;
+        let store = AccountStore::open(
+            dir.join("accounts"),
+            &identity.operator_signing.public_key(),
+        )?;
+        let preload = crate::authority::issue_well_known(&identity, &store, config.jetstream)
+            .map_err(|e| HubError::Corrupt(e.to_string()))?;
+
+        let nats_dir = dir.join("nats");
+        private_dir(&nats_dir).map_err(|e| HubError::io(&nats_dir, e))?;
+        let mut sc = ServerConfig::loopback(&nats_dir, op_path, identity.system.key());
+        sc.name = "natster-hub".into();
+        sc.host = config.listen.to_string();
+        sc.port = port(config.nats_port);
+        sc.websocket_port = Some(port(config.ws_port));
+        sc.preload = preload.into_iter().collect();
+        sc.jetstream = Some(JetStreamConfig {
+            store_dir: nats_dir.join("jetstream"),
+            max_memory: config.jetstream.memory as u64,
+            max_file: config.jetstream.disk as u64,
+        });
+
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let (pid_tx, nats_pid) = watch::channel(None);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let supervisor = tokio::spawn(crate::supervise::supervise(
+            binary,
+            sc,
+            nats_dir.clone(),
+            ready_tx,
+            pid_tx,
+            shutdown_rx.clone(),
+        ));
+        let ports = match ready_rx.await {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => return Err(HubError::Nats("nats-server supervisor stopped".into())),
+        };
+        let url = ports.nats.first().cloned().unwrap_or_default();
+        let nats_err = |e: async_nats::ConnectError| HubError::Nats(e.to_string());
+
+        let system = connect::as_service(&url, &identity.system, "natster-hub-system")
+            .await
+            .map_err(nats_err)?;
+        let authority = Arc::new(Authority::new(
+            identity.clone(),
+            store,
+            Resolver::new(system),
+        ));
+        authority
+            .push_all()
+            .await
+            .map_err(|e| HubError::Nats(e.to_string()))?;
+
+        let mut tasks = Vec::new();
+        let hub_client = connect::as_service(&url, &identity.hub, "natster-hub-control")
+            .await
+            .map_err(nats_err)?;
+        let control_authority = authority.clone();
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = control::serve(hub_client, control_authority).await {
+                tracing::error!(error = %e, "control plane stopped");
+            }
+        }));
+
+        let addr = SocketAddr::new(config.listen, config.http_port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| HubError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        let http_addr = listener.local_addr().map_err(|source| HubError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+        let host = if config.listen.is_unspecified() {
+            IpAddr::from([127, 0, 0, 1])
+        } else {
+            config.listen
+        };
+        let info = HubInfo {
+            hub_url: format!("http://{}", SocketAddr::new(host, http_addr.port())),
+            nats_urls: ports.nats.clone(),
+            websocket_urls: ports.websocket.clone(),
+            operator: identity.operator.public_key(),
+            operator_signing_keys: vec![identity.operator_signing.public_key()],
+            accounts: identity.well_known(),
+        };
+        let registration = config
+            .registration
+            .unwrap_or(if config.listen.is_loopback() {
+                Registration::Open
+            } else {
+                Registration::InviteOnly
+            });
+        let state = Arc::new(HttpState::new(
+            authority.clone(),
+            info.clone(),
+            operator_jwt,
+            registration,
+            dir.clone(),
+        ));
+        let mut http_shutdown = shutdown_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let serve =
+                axum::serve(listener, http::router(state)).with_graceful_shutdown(async move {
+                    let _ = http_shutdown.wait_for(|s| *s).await;
+                });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "hub HTTP stopped");
+            }
+        }));
+
+        let hub_json = dir.join("hub.json");
+        let text = serde_json::to_vec_pretty(&info).unwrap_or_default();
+        write_atomic(&hub_json, &text, 0o644).map_err(|e| HubError::io(&hub_json, e))?;
+        Ok(Self {
+            info,
+            authority,
+            shutdown,
+            nats_pid,
+            supervisor,
+            tasks,
+            dir,
+        })
+    }
+
+    /// URLs and keys of this hub (also in `<dir>/hub.json`).
+    pub fn info(&self) -> &HubInfo {
+        &self.info
+    }
+
+    /// The account authority.
+    pub fn authority(&self) -> &Arc<Authority> {
+        &self.authority
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// The pid of the running nats-server, if it runs.
+    pub fn nats_pid(&self) -> Option<u32> {
+        *self.nats_pid.borrow()
+    }
+
+    /// Waits until nats-server runs with a pid other than `old`.
+    pub async fn wait_for_new_nats_pid(&mut self, old: u32, timeout: Duration) -> Option<u32> {
+        let fut = self.nats_pid.wait_for(|p| p.is_some_and(|p| p != old));
+        tokio::time::timeout(timeout, fut)
+            .await
+            .ok()?
+            .ok()
+            .and_then(|p| *p)
+    }
+
+    /// Stops everything: HTTP, control plane, then nats-server.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            t.abort();
+            let _ = t.await;
+        }
+        let _ = self.supervisor.await;
+        let _ = std::fs::remove_file(self.dir.join("hub.json"));
+    }
+}

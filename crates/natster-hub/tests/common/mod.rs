@@ -1,0 +1,91 @@
+//! Shared by the hub's integration tests: a hub on free ports and people
+//! who register the way `natster init` does.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::time::Duration;
+
+use natster_auth::KeyPair;
+use natster_auth::claims::{Claims, UserNats};
+use natster_auth::jwt::encode;
+use natster_hub::client::HubHttp;
+use natster_hub::http::Registration;
+use natster_hub::{HubConfig, RunningHub};
+
+pub async fn hub(dir: &std::path::Path, registration: Option<Registration>) -> RunningHub {
+    RunningHub::start(config(dir, registration))
+        .await
+        .expect("hub starts")
+}
+
+pub fn config(dir: &std::path::Path, registration: Option<Registration>) -> HubConfig {
+    let mut config = HubConfig::ephemeral(dir.to_owned());
+    config.registration = registration;
+    config.jetstream.disk = 64 << 20;
+    config.nats_server = Some(natster_testkit::nats_server_binary().path);
+    config
+}
+
+/// A person with keys on "their machine".
+pub struct Person {
+    pub name: String,
+    pub account: KeyPair,
+    pub signing: KeyPair,
+    pub user: KeyPair,
+    pub user_jwt: String,
+    pub account_jwt: String,
+}
+
+impl Person {
+    pub async fn register(
+        hub: &RunningHub,
+        name: &str,
+        invite: Option<&str>,
+    ) -> Result<Self, natster_hub::client::ClientError> {
+        let http = HubHttp::new(&hub.info().hub_url)?;
+        let account = KeyPair::new_account();
+        let signing = KeyPair::new_account();
+        let reg = http
+            .register_account(&account, &signing.public_key(), name, invite)
+            .await?;
+        let user = KeyPair::new_user();
+        let claims = Claims::new(
+            user.public_key(),
+            UserNats::for_account(account.public_key()),
+        );
+        let user_jwt = encode(&claims, &signing).expect("user jwt");
+        Ok(Self {
+            name: name.into(),
+            account,
+            signing,
+            user,
+            user_jwt,
+            account_jwt: reg.account_jwt,
+        })
+    }
+
+    pub fn key(&self) -> String {
+        self.account.public_key()
+    }
+
+    pub async fn connect(&self, hub: &RunningHub) -> async_nats::Client {
+        natster_hub::connect::options(self.user_jwt.clone(), self.user.clone(), &self.name)
+            .connect(hub.info().nats_urls[0].as_str())
+            .await
+            .expect("connects")
+    }
+}
+
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    mut f: impl FnMut() -> F,
+    timeout: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}

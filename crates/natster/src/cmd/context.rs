@@ -1,0 +1,59 @@
+//! `natster context ls`.
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use crate::context::{self, Context};
+
+/// Manage contexts (one identity each).
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    #[command(subcommand)]
+    command: ContextCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ContextCommand {
+    /// List contexts.
+    #[command(alias = "list")]
+    Ls {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `natster context ...`.
+pub fn run(args: ContextArgs, context_flag: Option<&str>) -> Result<()> {
+    let ContextCommand::Ls { json } = args.command;
+    let home = context::home()?;
+    let selected = context::selected(context_flag)?;
+    let all = Context::list(&home)?;
+    if json {
+        let rows: Vec<_> = all
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.info.name, "selected": c.info.name == selected,
+                    "account": c.info.account, "account_name": c.info.account_name, "hub": c.info.hub_url,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string(&rows)?);
+        return Ok(());
+    }
+    if all.is_empty() {
+        println!(
+            "no contexts in {}: run `natster init --hub URL`",
+            home.display()
+        );
+    }
+    for c in &all {
+        let mark = if c.info.name == selected { "*" } else { " " };
+        println!(
+            "{mark} {:<16} {:<20} {}  {}",
+            c.info.name, c.info.account_name, c.info.account, c.info.hub_url
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! `natster hub up` and `natster hub invite`.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use natster_hub::http::Registration;
+use natster_hub::{HubConfig, RunningHub};
+
+/// Run the hub: NATS operator, nats-server, account control plane.
+#[derive(Debug, Args)]
+pub struct HubArgs {
+    #[command(subcommand)]
+    command: HubCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum HubCommand {
+    /// Start the hub in the foreground (Ctrl-C stops everything).
+    Up(UpArgs),
+    /// Print a single-use invite code for registration.
+    Invite(InviteArgs),
+}
+
+#[derive(Debug, Args)]
+struct DirArg {
+    /// Data directory [env: NATSTER_HUB_DIR; default: ~/.natster-hub].
+    #[arg(long, env = "NATSTER_HUB_DIR")]
+    dir: Option<PathBuf>,
+}
+
+impl DirArg {
+    fn resolve(&self) -> Result<PathBuf> {
+        if let Some(d) = &self.dir {
+            return Ok(d.clone());
+        }
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                anyhow!("cannot find a home directory: pass --dir or set NATSTER_HUB_DIR")
+            })?;
+        Ok(PathBuf::from(home).join(".natster-hub"))
+    }
+}
+
+#[derive(Debug, Args)]
+struct UpArgs {
+    #[command(flatten)]
+    dir: DirArg,
+    /// Interface to listen on (loopback by default; anything else makes registration invite-only).
+    #[arg(long, default_value = "127.0.0.1")]
+    listen: IpAddr,
+    /// NATS client port (0: any free port).
+    #[arg(long, default_value_t = 4222)]
+    nats_port: u16,
+    /// Hub HTTP port (0: any free port).
+    #[arg(long, default_value_t = 7222)]
+    http_port: u16,
+    /// NATS websocket port (0: any free port).
+    #[arg(long, default_value_t = 4223)]
+    ws_port: u16,
+    /// Let anyone who reaches the hub register.
+    #[arg(long, conflicts_with = "invite_only")]
+    open: bool,
+    /// Require an invite code to register.
+    #[arg(long)]
+    invite_only: bool,
+    /// Print the hub info as JSON once ready.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct InviteArgs {
+    #[command(flatten)]
+    dir: DirArg,
+    /// How long the code stays valid (e.g. 30m, 24h, 7d).
+    #[arg(long, default_value = "24h")]
+    ttl: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `natster hub ...`.
+pub async fn run(args: HubArgs) -> Result<()> {
+    match args.command {
+        HubCommand::Up(a) => up(a).await,
+        HubCommand::Invite(a) => invite(a),
+    }
+}
+
+async fn up(a: UpArgs) -> Result<()> {
+    let dir = a.dir.resolve()?;
+    let mut config = HubConfig::new(dir.clone());
+    config.listen = a.listen;
+    config.nats_port = a.nats_port;
+    config.http_port = a.http_port;
+    config.ws_port = a.ws_port;
+    config.registration = match (a.open, a.invite_only) {
+        (true, _) => Some(Registration::Open),
+        (_, true) => Some(Registration::InviteOnly),
+        _ => None,
+    };
+    let hub = RunningHub::start(config)
+        .await
+        .map_err(|e| anyhow!("hub did not start: {e}"))?;
+    let info = hub.info();
+    if a.json {
+        println!("{}", serde_json::to_string(info)?);
+    } else {
+        println!("natster hub is up (data in {})", dir.display());
+        println!("  hub URL:    {}", info.hub_url);
+        println!("  NATS:       {}", info.nats_urls.join(", "));
+        println!("  websocket:  {}", info.websocket_urls.join(", "));
+        println!("  operator:   {}", info.operator);
+        println!(
+            "  register:   natster init --hub {} --name NAME",
+            info.hub_url
+        );
+        println!("Ctrl-C stops the hub.");
+    }
+    wait_for_signal().await;
+    eprintln!("stopping the hub...");
+    hub.shutdown().await;
+    Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+fn invite(a: InviteArgs) -> Result<()> {
+    let dir = a.dir.resolve()?;
+    let ttl = crate::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
+    if !dir.join("keys").is_dir() {
+        return Err(anyhow!(
+            "{} is not a hub data directory: run `natster hub up` there first",
+            dir.display()
+        ));
+    }
+    let expires_at = natster_auth::jwt::now() + ttl.as_secs() as i64;
+    let code = natster_hub::invites::create(&dir, expires_at).map_err(|e| anyhow!("{e}"))?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({ "code": code, "expires_at": expires_at })
+        );
+    } else {
+        println!("{code}");
+        eprintln!(
+            "single use, valid for {}: natster init --hub URL --name NAME --invite {code}",
+            a.ttl
+        );
+    }
+    Ok(())
+}

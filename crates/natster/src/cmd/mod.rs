@@ -1,0 +1,6 @@
+//! One module per command.
+
+pub mod context;
+pub mod hub;
+pub mod init;
+pub mod whoami;

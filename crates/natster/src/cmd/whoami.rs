@@ -1,0 +1,80 @@
+//! `natster whoami`: who this context is, and whether NATS answers now.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use crate::context::{self, Context};
+
+/// Show the account of this context and whether it can connect.
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Whoami<'a> {
+    context: &'a str,
+    account: &'a str,
+    name: &'a str,
+    hub: &'a str,
+    nats_url: String,
+    creds: String,
+    connected: bool,
+    rtt_ms: Option<f64>,
+    error: Option<String>,
+}
+
+/// Runs `natster whoami`.
+pub async fn run(args: WhoamiArgs, context_flag: Option<&str>) -> Result<()> {
+    let home = context::home()?;
+    let ctx = Context::load(&home, &context::selected(context_flag)?)?;
+    let started = Instant::now();
+    let probe = async {
+        let client = ctx.connect().await?;
+        client
+            .flush()
+            .await
+            .map_err(|e| anyhow::anyhow!("flush: {e}"))?;
+        Ok::<_, anyhow::Error>(())
+    };
+    let outcome = match tokio::time::timeout(Duration::from_secs(6), probe).await {
+        Ok(Ok(())) => Ok(started.elapsed()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 6 s".to_owned()),
+    };
+    let i = &ctx.info;
+    let w = Whoami {
+        context: &i.name,
+        account: &i.account,
+        name: &i.account_name,
+        hub: &i.hub_url,
+        nats_url: i.nats_urls.join(","),
+        creds: ctx.creds_path().display().to_string(),
+        connected: outcome.is_ok(),
+        rtt_ms: outcome
+            .as_ref()
+            .ok()
+            .map(|d| (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0),
+        error: outcome.as_ref().err().cloned(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&w)?);
+    } else {
+        println!("{} ({})", w.name, w.context);
+        println!("  account:    {}", w.account);
+        println!("  hub:        {}", w.hub);
+        println!("  NATS:       {}", w.nats_url);
+        println!("  creds:      {}", w.creds);
+        match (&w.rtt_ms, &w.error) {
+            (Some(ms), _) => println!("  connection: ok ({ms} ms)"),
+            (_, Some(e)) => println!("  connection: FAILED: {e}"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
