@@ -1,5 +1,7 @@
 //! Creds files: standard format, round trip, 0600, clear errors.
 
+#![allow(clippy::unwrap_used)]
+
 use std::os::unix::fs::PermissionsExt;
 
 use natster_auth::claims::{Claims, UserNats};

@@ -1,5 +1,7 @@
 //! Every way a token can be wrong gets its own error kind.
 
+#![allow(clippy::unwrap_used)]
+
 use data_encoding::BASE64URL_NOPAD;
 use natster_auth::claims::{
     AccountClaims, AccountNats, ActivationNats, Claims, ExportType, UserNats,

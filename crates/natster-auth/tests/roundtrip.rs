@@ -1,6 +1,8 @@
 //! Property tests: whatever we encode decodes to the same claims, and the
 //! signature covers every field.
 
+#![allow(clippy::unwrap_used)]
+
 use natster_auth::claims::{AccountNats, Claims, Export, ExportType, Import, SigningKey, UserNats};
 use natster_auth::jwt::{compute_jti, decode, encode};
 use natster_auth::{ErrorKind, KeyPair};

@@ -6,6 +6,8 @@
 //! - `vectors/jwtjs.json`: issued by the JavaScript `@nats-io/jwt` 0.0.11
 //!   (npm) with `vectors/generate.mjs`.
 
+#![allow(clippy::unwrap_used)]
+
 use natster_auth::ErrorKind;
 use natster_auth::claims::{
     AccountNats, ActivationNats, ExportType, OperatorNats, ResponseType, UserNats,

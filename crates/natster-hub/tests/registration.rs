@@ -1,5 +1,7 @@
 //! Registration over HTTP: proof of possession, single-use nonces, invites.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{Person, hub};

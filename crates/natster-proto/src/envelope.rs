@@ -19,12 +19,20 @@ pub struct ApiResponse<T> {
 impl<T> ApiResponse<T> {
     /// A success.
     pub fn ok(data: T) -> Self {
-        Self { code: 200, error: None, data: Some(data) }
+        Self {
+            code: 200,
+            error: None,
+            data: Some(data),
+        }
     }
 
     /// A failure.
     pub fn err(code: u16, error: impl Into<String>) -> Self {
-        Self { code, error: Some(error.into()), data: None }
+        Self {
+            code,
+            error: Some(error.into()),
+            data: None,
+        }
     }
 
     /// The data, or the error as an [`ApiError`].
@@ -33,7 +41,9 @@ impl<T> ApiResponse<T> {
             (200, Some(d)) => Ok(d),
             (code, _) => Err(ApiError {
                 code,
-                message: self.error.unwrap_or_else(|| format!("request failed with code {code}")),
+                message: self
+                    .error
+                    .unwrap_or_else(|| format!("request failed with code {code}")),
             }),
         }
     }

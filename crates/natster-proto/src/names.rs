@@ -11,7 +11,10 @@ pub fn check_catalog_name(name: &str) -> Result<(), String> {
             "invalid catalog name {name:?}: it must be 1 to {MAX_CATALOG_NAME} characters"
         ));
     }
-    if let Some(c) = name.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-' | '_')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-' | '_'))
+    {
         return Err(format!(
             "invalid catalog name {name:?}: {c:?} is not allowed (use lowercase letters, digits, '-' and '_')"
         ));
@@ -23,13 +26,19 @@ pub fn check_catalog_name(name: &str) -> Result<(), String> {
 pub fn check_display_name(name: &str) -> Result<(), String> {
     let n = name.chars().count();
     if n == 0 || n > 64 {
-        return Err(format!("invalid name {name:?}: it must be 1 to 64 characters"));
+        return Err(format!(
+            "invalid name {name:?}: it must be 1 to 64 characters"
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(format!("invalid name {name:?}: control characters are not allowed"));
+        return Err(format!(
+            "invalid name {name:?}: control characters are not allowed"
+        ));
     }
     if name.trim() != name {
-        return Err(format!("invalid name {name:?}: no leading or trailing spaces"));
+        return Err(format!(
+            "invalid name {name:?}: no leading or trailing spaces"
+        ));
     }
     Ok(())
 }
@@ -39,7 +48,9 @@ pub fn check_context_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(())
     } else {

@@ -122,8 +122,14 @@ pub fn parse_catalog(subject: &str) -> Option<CatalogSubject<'_>> {
     let owner = it.next()?;
     let catalog = it.next()?;
     let op = it.next()?;
-    (!caller.is_empty() && !owner.is_empty() && !catalog.is_empty() && !op.is_empty())
-        .then_some(CatalogSubject { caller, owner, catalog, op })
+    (!caller.is_empty() && !owner.is_empty() && !catalog.is_empty() && !op.is_empty()).then_some(
+        CatalogSubject {
+            caller,
+            owner,
+            catalog,
+            op,
+        },
+    )
 }
 
 /// Token 1 of any Natster subject: the caller's account key.
@@ -140,9 +146,22 @@ mod tests {
         let s = catalog("B", "A", "movies", "download");
         assert_eq!(s, "B.natster.catalog.A.movies.download");
         let p = parse_catalog(&s).unwrap();
-        assert_eq!((p.caller, p.owner, p.catalog, p.op), ("B", "A", "movies", "download"));
-        assert_eq!(parse_catalog("B.natster.catalog.A.movies.credit.t1").unwrap().op, "credit.t1");
-        for bad in ["B.natster.catalog.A.movies", "B.other.catalog.A.m.get", "", ".natster.catalog.A.m.get"] {
+        assert_eq!(
+            (p.caller, p.owner, p.catalog, p.op),
+            ("B", "A", "movies", "download")
+        );
+        assert_eq!(
+            parse_catalog("B.natster.catalog.A.movies.credit.t1")
+                .unwrap()
+                .op,
+            "credit.t1"
+        );
+        for bad in [
+            "B.natster.catalog.A.movies",
+            "B.other.catalog.A.m.get",
+            "",
+            ".natster.catalog.A.m.get",
+        ] {
             assert!(parse_catalog(bad).is_none(), "{bad}");
         }
         assert_eq!(catalog_import("B", "A", "m"), "B.natster.catalog.A.m.>");

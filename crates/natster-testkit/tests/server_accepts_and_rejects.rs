@@ -1,5 +1,7 @@
 //! nats-server accepts what natster-auth issues, and rejects what it must.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use futures_util::StreamExt;

@@ -79,6 +79,7 @@ impl NatsServerProcess {
             source,
         };
         let conf = dir.join("nats-server.conf");
+        reap_stale(&config.ports_file_dir, &conf).await;
         let log = dir.join("nats-server.log");
         tokio::fs::create_dir_all(&config.ports_file_dir)
             .await
@@ -184,6 +185,38 @@ impl NatsServerProcess {
             }
         }
         let _ = self.child.kill().await;
+    }
+}
+
+/// Kills a nats-server left running on this config by a previous process
+/// that died without stopping it (it would hold the ports and the
+/// JetStream store). Found through its ports file and `/proc`.
+async fn reap_stale(ports_dir: &Path, conf: &Path) {
+    let Ok(entries) = std::fs::read_dir(ports_dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_suffix(".ports")
+            .and_then(|n| n.rsplit('_').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let ours = String::from_utf8_lossy(&cmdline).contains(&*conf.to_string_lossy());
+        if let (true, Some(p)) = (ours, rustix::process::Pid::from_raw(pid)) {
+            tracing::warn!(pid, "stopping a nats-server left over from an earlier run");
+            let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+            for _ in 0..200 {
+                if !Path::new(&format!("/proc/{pid}")).exists() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        let _ = std::fs::remove_file(e.path());
     }
 }
 

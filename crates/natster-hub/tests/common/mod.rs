@@ -1,6 +1,7 @@
 //! Shared by the hub's integration tests: a hub on free ports and people
 //! who register the way `natster init` does.
 
+#![allow(clippy::unwrap_used)]
 #![allow(dead_code, unreachable_pub)]
 
 use std::time::Duration;
