@@ -90,5 +90,5 @@ impl ApiFailure {
 /// e.g. no leader for a few seconds in a cluster), never a crash.
 pub(crate) fn storage(what: &str, err: impl std::fmt::Display) -> ApiFailure {
     tracing::warn!("{what}: {err}");
-    ApiFailure::unavailable(format!("{what} failed; try again"))
+    ApiFailure::unavailable(format!("{what} failed; try again ({err})"))
 }

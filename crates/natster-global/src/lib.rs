@@ -98,10 +98,19 @@ pub async fn run(
         store,
         log,
     });
-    let projector = tokio::spawn(projections::run(ctx.clone()));
-    let watcher = tokio::spawn(heartbeats::watch_offline(ctx.clone()));
-    let served = api::serve(ctx, shutdown).await;
-    projector.abort();
-    watcher.abort();
-    served
+    // Guards, not bare handles: if the future running `run` is dropped
+    // (its task aborted), the background work stops with it.
+    let _projector = AbortOnDrop(tokio::spawn(projections::run(ctx.clone())));
+    let _watcher = AbortOnDrop(tokio::spawn(heartbeats::watch_offline(ctx.clone())));
+    api::serve(ctx, shutdown).await
+}
+
+/// Aborts a background task when dropped.
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -1,8 +1,6 @@
 //! `stats`: totals from the stats projection, online catalogs from the
 //! online bucket, the size of the log.
 
-use futures_util::TryStreamExt;
-
 use crate::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::projections::StatsRecord;
@@ -18,18 +16,15 @@ pub(super) async fn stats(ctx: &Ctx) -> Result<StatsResponse, ApiFailure> {
         .await
         .map_err(|e| storage("reading totals", e))?
         .unwrap_or_default();
-    // Counting keys: the bucket holds only live heartbeats (expired ones
-    // are removed by their TTL), one per online catalog.
+    // One live key per online catalog: expired ones are removed by their
+    // TTL, and removal markers are not listed.
     let catalogs_online = ctx
         .store
         .online
-        .kv
-        .keys()
+        .list(">")
         .await
         .map_err(|e| storage("listing online catalogs", e))?
-        .try_fold(0u64, |n, _| async move { Ok(n + 1) })
-        .await
-        .map_err(|e| storage("listing online catalogs", e))?;
+        .len() as u64;
     let events = ctx
         .log
         .count()

@@ -270,3 +270,39 @@ impl Instance {
         drop(self.client);
     }
 }
+
+/// Waits until the projector has folded every event in the log.
+pub async fn settled(js: &async_nats::jetstream::Context) {
+    eventually("the projections to catch up with the log", || async {
+        let mut stream = js.get_stream(natster_global::EVENTS_STREAM).await.ok()?;
+        let last = stream.info().await.ok()?.state.last_sequence;
+        let mut consumer: async_nats::jetstream::consumer::PullConsumer = stream
+            .get_consumer(natster_global::PROJECTOR_CONSUMER)
+            .await
+            .ok()?;
+        let info = consumer.info().await.ok()?;
+        (info.ack_floor.stream_sequence >= last && info.num_ack_pending == 0).then_some(())
+    })
+    .await;
+}
+
+/// Every key and value of every projection bucket.
+pub async fn snapshot(
+    js: &async_nats::jetstream::Context,
+) -> std::collections::BTreeMap<String, String> {
+    use futures_util::TryStreamExt;
+    let mut all = std::collections::BTreeMap::new();
+    for bucket in natster_global::PROJECTION_BUCKETS {
+        let kv = js.get_key_value(bucket).await.unwrap();
+        let keys: Vec<String> = kv.keys().await.unwrap().try_collect().await.unwrap();
+        for key in keys {
+            if let Some(v) = kv.get(&key).await.unwrap() {
+                all.insert(
+                    format!("{bucket}/{key}"),
+                    String::from_utf8(v.to_vec()).unwrap(),
+                );
+            }
+        }
+    }
+    all
+}
