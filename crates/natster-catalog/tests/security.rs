@@ -201,6 +201,12 @@ async fn busy_then_revoke_in_flight() {
         .expect_err("busy");
     assert!(matches!(err, Error::Api { code: 503, .. }), "{err}");
     assert_nothing_at(&fx.out("b.bin"));
+    let (part, sidecar) =
+        natster_catalog::transfer::receiver::part_paths(&fx.out("b.bin")).expect("paths");
+    assert!(
+        !part.exists() && !sidecar.exists(),
+        "a refused download leaves no partial file"
+    );
 
     // Revoke the caller while its transfer is paused: it ends at the next chunk.
     assert_eq!(control.transfers().len(), 1);

@@ -273,7 +273,14 @@ impl CatalogClient {
                 }
                 Ok(report)
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                // Nothing received: no partial file worth keeping for resume.
+                if std::fs::metadata(&part).is_ok_and(|m| m.len() == 0) {
+                    let _ = std::fs::remove_file(&part);
+                    let _ = std::fs::remove_file(&sidecar);
+                }
+                Err(e)
+            }
         }
     }
 
