@@ -337,6 +337,7 @@ async fn run_parent(size: u64, chunk: u32, json: bool) {
         use std::os::unix::fs::OpenOptionsExt;
         let mut f = std::fs::OpenOptions::new()
             .create(true)
+            .truncate(true)
             .write(true)
             .mode(0o600)
             .open(&plan_path)
