@@ -79,6 +79,7 @@ fn port(p: u16) -> i32 {
 #[derive(Debug)]
 pub struct RunningHub {
     info: HubInfo,
+    identity: HubIdentity,
     authority: Arc<Authority>,
     shutdown: watch::Sender<bool>,
     nats_pid: watch::Receiver<Option<u32>>,
@@ -219,6 +220,7 @@ impl RunningHub {
         write_atomic(&hub_json, &text, 0o644).map_err(|e| HubError::io(&hub_json, e))?;
         Ok(Self {
             info,
+            identity,
             authority,
             shutdown,
             nats_pid,
@@ -231,6 +233,11 @@ impl RunningHub {
     /// URLs and keys of this hub (also in `<dir>/hub.json`).
     pub fn info(&self) -> &HubInfo {
         &self.info
+    }
+
+    /// The hub's own keys (for running its well-known services).
+    pub fn identity(&self) -> &HubIdentity {
+        &self.identity
     }
 
     /// The account authority.

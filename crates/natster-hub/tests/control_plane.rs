@@ -237,13 +237,19 @@ async fn imports_need_valid_tokens_and_then_work() {
             }
         }
     });
-    let reply = b
-        .request(
-            subjects::catalog(&bob.key(), &alice.key(), "movies", "get"),
-            "".into(),
-        )
-        .await
-        .expect("bob is let through");
+    // The server applies an account update asynchronously: allow it a moment.
+    let mut reply = None;
+    for _ in 0..40 {
+        let subject = subjects::catalog(&bob.key(), &alice.key(), "movies", "get");
+        match b.request(subject, "".into()).await {
+            Ok(m) => {
+                reply = Some(m);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    let reply = reply.expect("bob is let through");
     assert_eq!(&reply.payload[..], b"pong");
     let err = d
         .request(

@@ -145,7 +145,10 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
     )
     .await
     .unwrap();
-    assert!(ask().await, "works before expiry");
+    assert!(
+        common::eventually(|| async { ask().await }, Duration::from_secs(2)).await,
+        "works before expiry"
+    );
     let stopped = common::eventually(|| async { !ask().await }, Duration::from_secs(6)).await;
     assert!(stopped, "nats-server enforces the activation's expiry");
 

@@ -180,10 +180,19 @@ async fn narrower_activation_on_private_export_lets_the_importer_through() {
         .connect(&server.url())
         .await
         .expect("bob");
-    let reply = bob_client
-        .request(format!("{b}.natster.catalog.{a}.movies.get"), "".into())
-        .await
-        .expect("bob is let through");
+    // The server applies an account update asynchronously: allow it a moment.
+    let mut reply = None;
+    for _ in 0..40 {
+        let subject = format!("{b}.natster.catalog.{a}.movies.get");
+        match bob_client.request(subject, "".into()).await {
+            Ok(m) => {
+                reply = Some(m);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    let reply = reply.expect("bob is let through");
     let info: serde_json::Value =
         serde_json::from_slice(&reply.payload).expect("request info json");
     assert_eq!(info["acc"], b.as_str(), "the server names the caller");

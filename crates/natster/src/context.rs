@@ -158,6 +158,66 @@ impl Context {
         Creds::read(&self.creds_path()).map_err(|e| anyhow!("{e}"))
     }
 
+    /// The account signing key (signs user JWTs and activations).
+    pub fn signing_key(&self) -> Result<KeyPair> {
+        let path = self.dir.join("account-signing.seed");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Seed::parse(&text, natster_auth::keys::KeyKind::Account)
+            .and_then(|s| s.key_pair())
+            .map_err(|e| anyhow!("{}: {e}", path.display()))
+    }
+
+    /// Where this context keeps catalog `name`.
+    pub fn catalog_path(&self, name: &str) -> Result<PathBuf> {
+        natster_proto::names::check_catalog_name(name).map_err(|e| anyhow!(e))?;
+        Ok(self.dir.join("catalogs").join(format!("{name}.json")))
+    }
+
+    /// Names of this context's catalogs.
+    pub fn catalog_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.join("catalogs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .strip_suffix(".json")
+                    .map(str::to_owned)
+            })
+            .filter(|n| natster_proto::names::check_catalog_name(n).is_ok())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The operator signing keys this context trusts (from the operator JWT
+    /// it got at init).
+    pub fn operator_signing_keys(&self) -> Result<Vec<String>> {
+        let path = self.dir.join("operator.jwt");
+        let jwt = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let op = natster_auth::jwt::decode::<natster_auth::claims::OperatorNats>(jwt.trim())
+            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        Ok(op.nats.signing_keys)
+    }
+
+    /// Any account's current claims, from the hub, verified against the
+    /// operator this context trusts.
+    pub async fn account_claims(
+        &self,
+        account: &str,
+    ) -> Result<natster_auth::claims::AccountClaims> {
+        natster_auth::keys::check_public_key(account, natster_auth::keys::KeyKind::Account)
+            .map_err(|e| anyhow!("{e}"))?;
+        let hub = natster_hub::client::HubHttp::new(&self.info.hub_url)?;
+        let jwt = hub.account_jwt(account).await?;
+        natster_auth::jwt::Verifier::new(self.operator_signing_keys()?)
+            .verify::<natster_auth::claims::AccountNats>(&jwt)
+            .map_err(|e| anyhow!("the hub's JWT for {account} does not verify: {e}"))
+    }
+
     /// Connects to NATS as the CLI user.
     pub async fn connect(&self) -> Result<async_nats::Client> {
         let creds = self.creds()?;

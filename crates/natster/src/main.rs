@@ -6,6 +6,8 @@
 mod cmd;
 mod context;
 mod duration;
+mod global;
+mod progress;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +32,10 @@ enum Command {
     Whoami(cmd::whoami::WhoamiArgs),
     /// Manage contexts.
     Context(cmd::context::ContextArgs),
+    /// Make, serve, browse and download catalogs.
+    Catalog(cmd::catalog::CatalogArgs),
+    /// Run the global service.
+    Global(cmd::global::GlobalArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -52,6 +58,8 @@ fn main() -> std::process::ExitCode {
             Command::Init(a) => cmd::init::run(a, &sel()?).await,
             Command::Whoami(a) => cmd::whoami::run(a, &sel()?).await,
             Command::Context(a) => cmd::context::run(a, &sel()?),
+            Command::Catalog(a) => cmd::catalog::run(a, &sel()?).await,
+            Command::Global(a) => cmd::global::run(a).await,
         }
     });
     match result {

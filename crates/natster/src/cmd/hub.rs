@@ -103,10 +103,23 @@ async fn up(a: UpArgs) -> Result<()> {
         (_, true) => Some(Registration::InviteOnly),
         _ => None,
     };
+    let global_config = crate::cmd::global::config_defaults();
+    config.jetstream.disk = global_config.required_disk_bytes();
     let hub = RunningHub::start(config)
         .await
         .map_err(|e| anyhow!("hub did not start: {e}"))?;
     let info = hub.info();
+    // The global service runs inside the hub as a user of the global account.
+    let url = info.nats_urls.first().cloned().unwrap_or_default();
+    let global_client =
+        natster_hub::connect::as_service(&url, &hub.identity().global, "natster-global")
+            .await
+            .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
+    let gconfig = crate::cmd::global::config(hub.identity(), None);
+    let (stop_global, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut global = tokio::spawn(natster_global::run(global_client, gconfig, async move {
+        let _ = stopped.await;
+    }));
     if a.json {
         println!("{}", serde_json::to_string(info)?);
     } else {
@@ -121,8 +134,20 @@ async fn up(a: UpArgs) -> Result<()> {
         );
         println!("Ctrl-C stops the hub.");
     }
-    wait_for_signal().await;
+    tokio::select! {
+        _ = wait_for_signal() => {}
+        r = &mut global => {
+            hub.shutdown().await;
+            return match r {
+                Ok(Ok(())) => Err(anyhow!("the global service stopped")),
+                Ok(Err(e)) => Err(anyhow!("the global service failed: {e}")),
+                Err(e) => Err(anyhow!("the global service crashed: {e}")),
+            };
+        }
+    }
     eprintln!("stopping the hub...");
+    let _ = stop_global.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), global).await;
     hub.shutdown().await;
     Ok(())
 }

@@ -128,6 +128,17 @@ pub async fn run(args: InitArgs, sel: &Selection) -> Result<()> {
         .flush()
         .await
         .map_err(|e| anyhow!("NATS flush failed: {e}"))?;
+    // Record the start with the global service; a hub without one still works.
+    let event = serde_json::json!({
+        "type": "account_initialized",
+        "id": format!("init-{}", ctx.info.account),
+        "data": { "name": ctx.info.account_name },
+    });
+    let recorded: Result<serde_json::Value> =
+        crate::global::call(&client, &ctx.info.account, "events.put", &event).await;
+    if let Err(e) = recorded {
+        eprintln!("warning: not recorded with the global service: {e:#}");
+    }
     report(&ctx, &args, false)
 }
 

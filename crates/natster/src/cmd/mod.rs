@@ -1,6 +1,8 @@
 //! One module per command.
 
+pub mod catalog;
 pub mod context;
+pub mod global;
 pub mod hub;
 pub mod init;
 pub mod whoami;

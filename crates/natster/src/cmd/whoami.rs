@@ -27,6 +27,8 @@ struct Whoami<'a> {
     connected: bool,
     rtt_ms: Option<f64>,
     error: Option<String>,
+    initialized_at: Option<i64>,
+    global_error: Option<String>,
 }
 
 /// Runs `natster whoami`.
@@ -39,14 +41,32 @@ pub async fn run(args: WhoamiArgs, sel: &Selection) -> Result<()> {
             .flush()
             .await
             .map_err(|e| anyhow::anyhow!("flush: {e}"))?;
-        Ok::<_, anyhow::Error>(())
+        Ok::<_, anyhow::Error>(client)
     };
     let outcome = match tokio::time::timeout(Duration::from_secs(6), probe).await {
-        Ok(Ok(())) => Ok(started.elapsed()),
+        Ok(Ok(client)) => Ok((started.elapsed(), client)),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("no answer within 6 s".to_owned()),
     };
     let i = &ctx.info;
+    // When the global service recorded this account's start, if it did.
+    let initialized_at = match &outcome {
+        Ok((_, client)) => crate::global::call::<_, natster_global::wire::WhoamiResponse>(
+            client,
+            &i.account,
+            natster_global::wire::ops::WHOAMI,
+            &serde_json::json!({}),
+        )
+        .await
+        .map(|w| w.initialized_at)
+        .map_err(|e| format!("{e:#}")),
+        Err(_) => Err("not connected".into()),
+    };
+    let (initialized_at, global_error) = match initialized_at {
+        Ok(t) => (Some(t), None),
+        Err(e) => (None, Some(e)),
+    };
+    let outcome = outcome.map(|(d, _)| d);
     let w = Whoami {
         context: &i.name,
         account: &i.account,
@@ -60,6 +80,8 @@ pub async fn run(args: WhoamiArgs, sel: &Selection) -> Result<()> {
             .ok()
             .map(|d| (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0),
         error: outcome.as_ref().err().cloned(),
+        initialized_at,
+        global_error,
     };
     if args.json {
         println!("{}", serde_json::to_string(&w)?);
@@ -69,6 +91,13 @@ pub async fn run(args: WhoamiArgs, sel: &Selection) -> Result<()> {
         println!("  hub:        {}", w.hub);
         println!("  NATS:       {}", w.nats_url);
         println!("  creds:      {}", w.creds);
+        match w.initialized_at {
+            Some(t) => println!("  initialized: {} (unix {t})", crate::progress::utc(t)),
+            None => println!(
+                "  initialized: unknown ({})",
+                w.global_error.as_deref().unwrap_or("")
+            ),
+        }
         match (&w.rtt_ms, &w.error) {
             (Some(ms), _) => println!("  connection: ok ({ms} ms)"),
             (_, Some(e)) => println!("  connection: FAILED: {e}"),

@@ -1,0 +1,51 @@
+//! `natster catalog contents NAME [--owner ACCOUNT]`.
+
+use anyhow::{Result, anyhow};
+use clap::Args;
+use natster_catalog::CatalogClient;
+
+use crate::context::Selection;
+use crate::progress::human_bytes;
+
+/// Arguments.
+#[derive(Debug, Args)]
+pub struct ContentsArgs {
+    /// Catalog name.
+    name: String,
+    /// The owner's account (default: your own).
+    #[arg(long)]
+    owner: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs it.
+pub async fn run(a: ContentsArgs, sel: &Selection) -> Result<()> {
+    let ctx = sel.load()?;
+    let owner = a.owner.clone().unwrap_or_else(|| ctx.info.account.clone());
+    let owner_claims = ctx.account_claims(&owner).await?;
+    let client = ctx.connect().await?;
+    let cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)
+        .map_err(|e| anyhow!("{e}"))?;
+    let summary = cc.contents().await.map_err(|e| anyhow!("{e}"))?;
+    if a.json {
+        println!("{}", serde_json::to_string(&summary)?);
+        return Ok(());
+    }
+    println!(
+        "Items in catalog {} (revision {}): {}",
+        summary.name, summary.revision, summary.description
+    );
+    for e in &summary.entries {
+        println!(
+            "  {:<48} {:>10}  {:<24} {}",
+            e.path,
+            human_bytes(e.byte_size),
+            e.mime_type,
+            e.hash
+        );
+    }
+    println!("{} files", summary.entries.len());
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! `natster catalog describe NAME HASH DESCRIPTION`.
+
+use anyhow::{Result, anyhow};
+use clap::Args;
+
+use crate::context::Selection;
+
+/// Arguments.
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Catalog name.
+    name: String,
+    /// SHA-256 of the file (as `catalog contents` shows it).
+    hash: String,
+    /// The new description.
+    description: String,
+}
+
+/// Runs it.
+pub fn run(a: DescribeArgs, sel: &Selection) -> Result<()> {
+    let ctx = sel.load()?;
+    let (mut catalog, path) = super::load(&ctx, &a.name)?;
+    catalog
+        .describe(&a.hash, &a.description)
+        .map_err(|e| anyhow!("{e}"))?;
+    catalog.save(&path).map_err(|e| anyhow!("{e}"))?;
+    println!(
+        "described {} in {} (revision {})",
+        a.hash, a.name, catalog.revision
+    );
+    Ok(())
+}

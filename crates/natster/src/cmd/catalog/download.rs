@@ -1,0 +1,149 @@
+//! `natster catalog download NAME HASH OUT [--owner ACCOUNT] [--resume]`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use clap::Args;
+use natster_catalog::{ByteRange, CatalogClient, DownloadOptions};
+
+use crate::context::Selection;
+use crate::progress::{Progress, human_bytes};
+
+/// Arguments.
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Catalog name.
+    name: String,
+    /// SHA-256 of the file.
+    hash: String,
+    /// Where to write it (only once its hash verifies).
+    out: PathBuf,
+    /// The owner's account (default: your own).
+    #[arg(long)]
+    owner: Option<String>,
+    /// Continue a partial download of the same file at OUT.
+    #[arg(long)]
+    resume: bool,
+    /// Only bytes START-END (inclusive), e.g. 0-1023; not hash-verified as a whole.
+    #[arg(long)]
+    range: Option<String>,
+    /// Print a JSON summary.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_range(text: &str) -> Result<ByteRange> {
+    let (a, b) = text
+        .split_once('-')
+        .ok_or_else(|| anyhow!("invalid range {text:?}: use START-END"))?;
+    let start: u64 = a
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("invalid range {text:?}: bad start"))?;
+    let length = match b.trim() {
+        "" => None,
+        end => {
+            let end: u64 = end
+                .parse()
+                .map_err(|_| anyhow!("invalid range {text:?}: bad end"))?;
+            if end < start {
+                return Err(anyhow!("invalid range {text:?}: end before start"));
+            }
+            Some(end - start + 1)
+        }
+    };
+    Ok(ByteRange {
+        offset: start,
+        length,
+    })
+}
+
+/// Runs it.
+pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
+    let ctx = sel.load()?;
+    let range = a.range.as_deref().map(parse_range).transpose()?;
+    let owner = a.owner.clone().unwrap_or_else(|| ctx.info.account.clone());
+    let owner_claims = ctx.account_claims(&owner).await?;
+    let client = ctx.connect().await?;
+    let cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)
+        .map_err(|e| anyhow!("{e}"))?;
+    let bar: Arc<std::sync::Mutex<Option<Progress>>> = Arc::default();
+    let b = bar.clone();
+    let label = a
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let opts = DownloadOptions {
+        resume: a.resume,
+        range,
+        chunk_size: None,
+        progress: Some(Arc::new(move |done, total| {
+            let mut g = b.lock().unwrap_or_else(|p| p.into_inner());
+            g.get_or_insert_with(|| Progress::new(label.clone(), total))
+                .update(done);
+        })),
+    };
+    let started = std::time::Instant::now();
+    let result = cc.download(&a.hash, &a.out, opts).await;
+    if let Some(p) = bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        p.finish();
+    }
+    let report = result.map_err(|e| anyhow!("{e}"))?;
+    let secs = started.elapsed().as_secs_f64();
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "out": a.out, "hash": a.hash, "bytes": report.received, "size": report.size,
+                "resumed_from": report.resumed_from, "hash_verified": report.hash_verified,
+                "seconds": (secs * 1000.0).round() / 1000.0, "transfer_id": report.transfer_id,
+            })
+        );
+    } else {
+        let check = if report.hash_verified {
+            "SHA-256 verified"
+        } else {
+            "range (not a whole-file hash check)"
+        };
+        println!(
+            "downloaded {} to {} ({}, {check}{})",
+            a.hash,
+            a.out.display(),
+            human_bytes(report.received),
+            if report.resumed_from > 0 {
+                format!(", resumed at {}", report.resumed_from)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(
+            parse_range("0-1023").unwrap(),
+            ByteRange {
+                offset: 0,
+                length: Some(1024)
+            }
+        );
+        assert_eq!(
+            parse_range("100-").unwrap(),
+            ByteRange {
+                offset: 100,
+                length: None
+            }
+        );
+        for bad in ["", "5", "a-b", "10-5", "-5"] {
+            assert!(parse_range(bad).is_err(), "{bad}");
+        }
+    }
+}

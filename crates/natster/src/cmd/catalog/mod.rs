@@ -1,0 +1,67 @@
+//! `natster catalog ...`: one module per verb.
+
+mod contents;
+mod describe;
+mod download;
+mod ls;
+mod new;
+mod rescan;
+mod serve;
+
+use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand};
+use natster_catalog::Catalog;
+
+use crate::context::{Context, Selection};
+
+/// Make, serve and read catalogs.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    #[command(subcommand)]
+    command: CatalogCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Turn a directory into a catalog.
+    New(new::NewArgs),
+    /// Set the description of one file.
+    Describe(describe::DescribeArgs),
+    /// Bring a catalog up to date with its directory (re-hashes only what changed).
+    Rescan(rescan::RescanArgs),
+    /// Serve a catalog until Ctrl-C.
+    Serve(serve::ServeArgs),
+    /// List the files of a catalog (yours, or one shared with you).
+    Contents(contents::ContentsArgs),
+    /// Download one file, verified against the catalog's hash.
+    Download(download::DownloadArgs),
+    /// Catalogs you have and catalogs shared with you.
+    #[command(alias = "list")]
+    Ls(ls::LsArgs),
+}
+
+/// Runs `natster catalog ...`.
+pub async fn run(args: CatalogArgs, sel: &Selection) -> Result<()> {
+    match args.command {
+        CatalogCommand::New(a) => new::run(a, sel),
+        CatalogCommand::Describe(a) => describe::run(a, sel),
+        CatalogCommand::Rescan(a) => rescan::run(a, sel),
+        CatalogCommand::Serve(a) => serve::run(a, sel).await,
+        CatalogCommand::Contents(a) => contents::run(a, sel).await,
+        CatalogCommand::Download(a) => download::run(a, sel).await,
+        CatalogCommand::Ls(a) => ls::run(a, sel).await,
+    }
+}
+
+/// Loads this context's catalog `name`.
+fn load(ctx: &Context, name: &str) -> Result<(Catalog, std::path::PathBuf)> {
+    let path = ctx.catalog_path(name)?;
+    if !path.exists() {
+        anyhow::bail!(
+            "no catalog {name:?} in context {:?}: create it with `natster catalog new`",
+            ctx.info.name
+        );
+    }
+    let catalog = Catalog::load(&path).with_context(|| format!("cannot load catalog {name}"))?;
+    Ok((catalog, path))
+}

@@ -1,0 +1,73 @@
+//! `natster catalog new NAME DESCRIPTION PATH`.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow, bail};
+use clap::Args;
+use natster_catalog::scan;
+
+use crate::context::Selection;
+use crate::progress::{Progress, human_bytes};
+
+/// Arguments.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Catalog name: lowercase letters, digits, '-' and '_', 1 to 64.
+    name: String,
+    /// What it holds.
+    description: String,
+    /// The directory to catalog.
+    path: PathBuf,
+    /// Print a JSON summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs it.
+pub fn run(a: NewArgs, sel: &Selection) -> Result<()> {
+    let ctx = sel.load()?;
+    let out = ctx.catalog_path(&a.name)?;
+    if out.exists() {
+        bail!(
+            "catalog {:?} already exists: use `natster catalog rescan {}`",
+            a.name,
+            a.name
+        );
+    }
+    if !a.path.is_dir() {
+        bail!("{} is not a directory", a.path.display());
+    }
+    let bar_total = std::sync::Mutex::new(None::<Progress>);
+    let (catalog, report) = scan::create(&a.name, &a.description, &a.path, &|p| {
+        let mut b = bar_total.lock().unwrap_or_else(|e| e.into_inner());
+        b.get_or_insert_with(|| Progress::new(format!("hashing {}", a.name), p.bytes_total))
+            .update(p.bytes_done);
+    })
+    .map_err(|e| anyhow!("{e}"))?;
+    if let Some(b) = bar_total.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        b.finish();
+    }
+    std::fs::create_dir_all(out.parent().unwrap_or(&out))
+        .map_err(|e| anyhow!("cannot create catalogs dir: {e}"))?;
+    catalog.save(&out).map_err(|e| anyhow!("{e}"))?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "name": catalog.name, "files": catalog.entries.len(), "bytes": catalog.total_bytes(),
+                "revision": catalog.revision, "warnings": report.warnings, "path": out,
+            })
+        );
+    } else {
+        println!(
+            "New catalog created: {} ({} files, {})",
+            catalog.name,
+            catalog.entries.len(),
+            human_bytes(catalog.total_bytes())
+        );
+    }
+    Ok(())
+}

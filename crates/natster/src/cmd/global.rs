@@ -1,0 +1,81 @@
+//! `natster global serve`: run an instance of the global service (any
+//! number may run at once; they share state in JetStream).
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use natster_global::GlobalConfig;
+use natster_hub::identity::HubIdentity;
+
+/// The global service.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    #[command(subcommand)]
+    command: GlobalCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum GlobalCommand {
+    /// Serve until Ctrl-C, as a user of the global account.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The hub's data directory (holds the global account's keys).
+    #[arg(long, env = "NATSTER_HUB_DIR")]
+    hub_dir: PathBuf,
+    /// NATS URL (default: from <hub-dir>/hub.json).
+    #[arg(long)]
+    nats: Option<String>,
+}
+
+/// The global service configuration `hub up` and `global serve` share.
+pub fn config(identity: &HubIdentity, web_url: Option<String>) -> GlobalConfig {
+    GlobalConfig {
+        web_account: Some(identity.web.key()),
+        claim_url_base: web_url.map(|u| format!("{u}/link")),
+        ..GlobalConfig::default()
+    }
+}
+
+/// Defaults (for sizing the hub's JetStream before the hub's keys exist).
+pub fn config_defaults() -> GlobalConfig {
+    GlobalConfig::default()
+}
+
+/// Runs `natster global ...`.
+pub async fn run(args: GlobalArgs) -> Result<()> {
+    let GlobalCommand::Serve(a) = args.command;
+    if !a.hub_dir.join("keys").is_dir() {
+        return Err(anyhow!(
+            "{} is not a hub data directory",
+            a.hub_dir.display()
+        ));
+    }
+    let identity = HubIdentity::load_or_create(&a.hub_dir).map_err(|e| anyhow!("{e}"))?;
+    let url = match a.nats {
+        Some(u) => u,
+        None => {
+            let text = std::fs::read(a.hub_dir.join("hub.json"))
+                .map_err(|_| anyhow!("no hub.json in {}: pass --nats URL", a.hub_dir.display()))?;
+            let info: natster_proto::hub::HubInfo = serde_json::from_slice(&text)?;
+            info.nats_urls
+                .first()
+                .cloned()
+                .ok_or_else(|| anyhow!("hub.json lists no NATS URL"))?
+        }
+    };
+    let client = natster_hub::connect::as_service(&url, &identity.global, "natster-global")
+        .await
+        .map_err(|e| anyhow!("cannot connect to NATS at {url}: {e}"))?;
+    println!("global service running against {url}; Ctrl-C stops");
+    natster_global::run(
+        client,
+        config(&identity, None),
+        crate::cmd::hub::wait_for_signal(),
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))
+}
