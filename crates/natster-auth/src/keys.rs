@@ -73,7 +73,7 @@ pub fn check_public_key(key: &str, kind: KeyKind) -> Result<()> {
         return Err(Error::new(
             ErrorKind::InvalidKey,
             format!(
-                "not a {kind} public key: expected {PUBLIC_KEY_LEN} characters, got {}",
+                "invalid {kind} public key: expected {PUBLIC_KEY_LEN} characters, got {}",
                 key.len()
             ),
         ));
@@ -82,7 +82,7 @@ pub fn check_public_key(key: &str, kind: KeyKind) -> Result<()> {
         return Err(Error::new(
             ErrorKind::InvalidKey,
             format!(
-                "not a {kind} public key: it must start with '{}'",
+                "invalid {kind} public key: it must start with '{}'",
                 kind.prefix()
             ),
         ));
@@ -90,13 +90,13 @@ pub fn check_public_key(key: &str, kind: KeyKind) -> Result<()> {
     let kp = KeyPair::from_public_key(key).map_err(|e| {
         Error::new(
             ErrorKind::InvalidKey,
-            format!("not a valid {kind} public key: {e}"),
+            format!("invalid {kind} public key: {e}"),
         )
     })?;
     if !kind.matches(&kp.key_pair_type()) {
         return Err(Error::new(
             ErrorKind::InvalidKey,
-            format!("not a {kind} public key"),
+            format!("invalid {kind} public key: wrong kind of key"),
         ));
     }
     Ok(())

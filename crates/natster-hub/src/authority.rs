@@ -51,6 +51,7 @@ impl AuthorityError {
 pub struct Authority {
     identity: HubIdentity,
     store: AccountStore,
+    grants: crate::grants::GrantStore,
     resolver: Resolver,
     bounds: Bounds,
     lock: Mutex<()>,
@@ -58,10 +59,16 @@ pub struct Authority {
 
 impl Authority {
     /// An authority over `store`, pushing through `resolver`.
-    pub fn new(identity: HubIdentity, store: AccountStore, resolver: Resolver) -> Self {
+    pub fn new(
+        identity: HubIdentity,
+        store: AccountStore,
+        grants: crate::grants::GrantStore,
+        resolver: Resolver,
+    ) -> Self {
         Self {
             identity,
             store,
+            grants,
             resolver,
             bounds: Bounds::default(),
             lock: Mutex::new(()),
@@ -157,6 +164,77 @@ impl Authority {
             }
         }
         Ok(jwt)
+    }
+
+    /// Deposits `owner`'s activation tokens for `target` to import
+    /// `catalog` with, after checking them as an import would.
+    pub async fn grant(
+        &self,
+        owner: &str,
+        catalog: &str,
+        target: &str,
+        grant: crate::grants::Grant,
+    ) -> Result<String, AuthorityError> {
+        use natster_auth::claims::ExportType;
+        use natster_proto::subjects;
+        let _g = self.lock.lock().await;
+        natster_proto::names::check_catalog_name(catalog).map_err(PolicyError::BadRequest)?;
+        natster_auth::keys::check_public_key(target, natster_auth::keys::KeyKind::Account)
+            .map_err(|e| PolicyError::BadRequest(e.to_string()))?;
+        if target == owner {
+            return Err(PolicyError::BadRequest(
+                "a catalog cannot be shared with its owner".into(),
+            )
+            .into());
+        }
+        let current = self
+            .store
+            .get(owner)
+            .ok_or_else(|| AuthorityError::UnknownAccount(owner.to_owned()))?;
+        if self.store.get(target).is_none() || self.is_well_known(target) {
+            return Err(AuthorityError::UnknownAccount(target.to_owned()));
+        }
+        let t = now();
+        crate::policy::check_activation(
+            &grant.service_token,
+            target,
+            &current.claims,
+            &subjects::catalog_import(target, owner, catalog),
+            ExportType::Service,
+            t,
+        )?;
+        crate::policy::check_activation(
+            &grant.stream_token,
+            target,
+            &current.claims,
+            &subjects::media_import(target, owner, catalog),
+            ExportType::Stream,
+            t,
+        )?;
+        self.grants.put(target, owner, catalog, &grant)?;
+        Ok(current.jwt)
+    }
+
+    /// The tokens `owner` deposited for `importer`, if any.
+    pub fn deposited(
+        &self,
+        importer: &str,
+        owner: &str,
+        catalog: &str,
+    ) -> Option<crate::grants::Grant> {
+        natster_proto::names::check_catalog_name(catalog).ok()?;
+        natster_auth::keys::check_public_key(owner, natster_auth::keys::KeyKind::Account).ok()?;
+        self.grants.get(importer, owner, catalog)
+    }
+
+    /// Forgets a deposited grant (after an unshare).
+    pub fn forget_grant(&self, importer: &str, owner: &str, catalog: &str) {
+        if natster_proto::names::check_catalog_name(catalog).is_ok()
+            && natster_auth::keys::check_public_key(importer, natster_auth::keys::KeyKind::Account)
+                .is_ok()
+        {
+            self.grants.remove(importer, owner, catalog);
+        }
     }
 
     /// An `AddImport` change with the owner's current claims filled in.

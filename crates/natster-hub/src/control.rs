@@ -10,13 +10,14 @@ use futures_util::StreamExt;
 use natster_auth::jwt::now;
 use natster_proto::ApiResponse;
 use natster_proto::hub::{
-    AccountJwtResponse, CatalogExportRequest, ImportAddRequest, ImportRemoveRequest, RevokeRequest,
-    UserRevokeRequest,
+    AccountJwtResponse, CatalogExportRequest, GrantRequest, ImportAddRequest, ImportRemoveRequest,
+    RevokeRequest, UserRevokeRequest,
 };
 use natster_proto::subjects::{HUB_EXPORT, hub_ops};
 use serde::de::DeserializeOwned;
 
 use crate::authority::{Authority, AuthorityError};
+use crate::grants::Grant;
 use crate::policy::{Change, PolicyError};
 
 /// Largest request body the control plane reads.
@@ -114,16 +115,45 @@ async fn dispatch(
         },
         hub_ops::EXPORT_REVOKE => {
             let r: RevokeRequest = parse(p)?;
-            Change::Revoke {
-                catalog: r.catalog,
-                account: r.account,
-                at: now(),
-            }
+            let jwt = authority
+                .change(
+                    &caller,
+                    Change::Revoke {
+                        catalog: r.catalog.clone(),
+                        account: r.account.clone(),
+                        at: now(),
+                    },
+                )
+                .await?;
+            authority.forget_grant(&r.account, &caller, &r.catalog);
+            return Ok(jwt);
+        }
+        hub_ops::EXPORT_GRANT => {
+            let r: GrantRequest = parse(p)?;
+            let grant = Grant {
+                service_token: r.service_token,
+                stream_token: r.stream_token,
+            };
+            return authority
+                .grant(&caller, &r.catalog, &r.account, grant)
+                .await;
         }
         hub_ops::IMPORT_ADD => {
-            let r: ImportAddRequest = parse(p)?;
+            let mut r: ImportAddRequest = parse(p)?;
             natster_auth::keys::check_public_key(&r.owner, natster_auth::keys::KeyKind::Account)
                 .map_err(|e| PolicyError::BadRequest(e.to_string()))?;
+            if r.service_token.is_empty() && r.stream_token.is_empty() {
+                let g = authority
+                    .deposited(&caller, &r.owner, &r.catalog)
+                    .ok_or_else(|| {
+                        PolicyError::NotFound(format!(
+                            "{} has not shared {} with you (or took it back)",
+                            r.owner, r.catalog
+                        ))
+                    })?;
+                r.service_token = g.service_token;
+                r.stream_token = g.stream_token;
+            }
             authority.import_change(&r.owner, r.catalog, r.service_token, r.stream_token)?
         }
         hub_ops::IMPORT_REMOVE => {

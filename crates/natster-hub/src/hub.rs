@@ -145,9 +145,11 @@ impl RunningHub {
         let system = connect::as_service(&url, &identity.system, "natster-hub-system")
             .await
             .map_err(nats_err)?;
+        let grants = crate::grants::GrantStore::open(dir.join("grants"))?;
         let authority = Arc::new(Authority::new(
             identity.clone(),
             store,
+            grants,
             Resolver::new(system),
         ));
         authority

@@ -18,6 +18,7 @@ pub mod connect;
 pub mod control;
 mod error;
 mod fsutil;
+pub mod grants;
 pub mod http;
 mod hub;
 pub mod identity;

@@ -87,12 +87,30 @@ pub struct RevokeRequest {
 }
 
 /// `imports.add`: import `owner`'s `catalog` with its activation tokens.
+/// Empty tokens mean "the ones the owner deposited for me" (`exports.grant`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportAddRequest {
     /// Owner's account key.
     pub owner: String,
     /// Catalog name.
     pub catalog: String,
+    /// Activation for the catalog service.
+    #[serde(default)]
+    pub service_token: String,
+    /// Activation for the media stream.
+    #[serde(default)]
+    pub stream_token: String,
+}
+
+/// `exports.grant`: the owner deposits activation tokens for `account`, so
+/// that account can import `catalog` later, even while the owner is offline.
+/// The hub checks them exactly as it would on import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRequest {
+    /// The owner's catalog.
+    pub catalog: String,
+    /// The account it is shared with.
+    pub account: String,
     /// Activation for the catalog service.
     pub service_token: String,
     /// Activation for the media stream.

@@ -20,8 +20,10 @@ pub mod hub_ops {
     pub const EXPORT_ADD: &str = "exports.add";
     /// Remove a catalog's exports.
     pub const EXPORT_REMOVE: &str = "exports.remove";
-    /// Revoke an account on a catalog's exports.
+    /// Revoke an account on a catalog's exports (and drop its stored grant).
     pub const EXPORT_REVOKE: &str = "exports.revoke";
+    /// Deposit activation tokens for an account, for it to import with.
+    pub const EXPORT_GRANT: &str = "exports.grant";
     /// Add a catalog import with its activation tokens.
     pub const IMPORT_ADD: &str = "imports.add";
     /// Remove a catalog import.

@@ -3,10 +3,15 @@
 mod contents;
 mod describe;
 mod download;
+mod import;
+mod inbox;
 mod ls;
 mod new;
 mod rescan;
 mod serve;
+mod share;
+mod shares;
+mod unshare;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
@@ -35,6 +40,14 @@ enum CatalogCommand {
     Contents(contents::ContentsArgs),
     /// Download one file, verified against the catalog's hash.
     Download(download::DownloadArgs),
+    /// Share your catalog with another account.
+    Share(share::ShareArgs),
+    /// Take a share back (cuts off transfers in flight).
+    Unshare(unshare::UnshareArgs),
+    /// Import a catalog shared with you.
+    Import(import::ImportArgs),
+    /// Shares waiting for you to import them.
+    Inbox(inbox::InboxArgs),
     /// Catalogs you have and catalogs shared with you.
     #[command(alias = "list")]
     Ls(ls::LsArgs),
@@ -50,6 +63,10 @@ pub async fn run(args: CatalogArgs, sel: &Selection) -> Result<()> {
         CatalogCommand::Contents(a) => contents::run(a, sel).await,
         CatalogCommand::Download(a) => download::run(a, sel).await,
         CatalogCommand::Ls(a) => ls::run(a, sel).await,
+        CatalogCommand::Share(a) => share::run(a, sel).await,
+        CatalogCommand::Unshare(a) => unshare::run(a, sel).await,
+        CatalogCommand::Import(a) => import::run(a, sel).await,
+        CatalogCommand::Inbox(a) => inbox::run(a, sel).await,
     }
 }
 

@@ -46,7 +46,12 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
     .map_err(|e| anyhow!("cannot connect to NATS at {urls}: {e}"))?;
 
     let files = catalog.entries.len();
+    let cache = path.with_extension("shares.json");
+    let view = super::shares::ShareView::load(&client, &me, &a.name, cache).await;
     let mut config = ServeConfig::new(catalog, &me, key, &jwt);
+    let access = view.clone();
+    config.access = Arc::new(move |caller: &str, _catalog: &str| access.allows(caller));
+    let follower = tokio::spawn(view.follow(client.clone(), config.control.clone()));
     config.catalog_path = Some(path);
     config.heartbeat_interval = std::time::Duration::from_secs(a.heartbeat_secs.max(1));
     let hb_client = client.clone();
@@ -73,6 +78,7 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
     if let Err(e) = offline {
         eprintln!("warning: could not announce going offline: {e:#}");
     }
+    follower.abort();
     println!("stopped serving {}", a.name);
     Ok(())
 }

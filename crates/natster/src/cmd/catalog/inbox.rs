@@ -1,0 +1,43 @@
+//! `natster catalog inbox`: shares waiting for you to import them.
+
+use anyhow::Result;
+use clap::Args;
+use natster_global::wire::{MySharesResponse, ops};
+use serde_json::json;
+
+use crate::context::Selection;
+
+/// Arguments.
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs it.
+pub async fn run(a: InboxArgs, sel: &Selection) -> Result<()> {
+    let ctx = sel.load()?;
+    let client = ctx.connect().await?;
+    let shares: MySharesResponse =
+        crate::global::call(&client, &ctx.info.account, ops::MY_SHARES, &json!({})).await?;
+    let pending: Vec<_> = shares.in_shares.iter().filter(|s| !s.imported).collect();
+    if a.json {
+        let rows: Vec<_> = pending
+            .iter()
+            .map(|s| json!({ "catalog": s.catalog, "owner": s.from_account, "online": s.catalog_online, "expires_at": s.expires_at }))
+            .collect();
+        println!("{}", serde_json::to_string(&rows)?);
+        return Ok(());
+    }
+    if pending.is_empty() {
+        println!("Inbox zero: nothing is waiting to be imported.");
+    }
+    for s in pending {
+        println!(
+            "{} from {}: natster catalog import {} {}",
+            s.catalog, s.from_account, s.catalog, s.from_account
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! The catalog server's own view of who may read its catalog: loaded from
+//! the global service (`my.shares`), kept current by the account's feed and
+//! a periodic refresh, cached on disk so a restart during a global service
+//! outage still knows the shares it had. Checked on every request without a
+//! round trip; an expired or removed share is refused, and its transfers in
+//! flight are stopped, even before nats-server cuts it off.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use natster_auth::jwt::now;
+use natster_catalog::ServeControl;
+use natster_global::wire::{FeedEvent, MySharesResponse, ops};
+
+/// Account -> expiry (unix seconds), for one catalog.
+type Shares = HashMap<String, Option<i64>>;
+
+/// A live, shared view.
+#[derive(Debug, Clone)]
+pub struct ShareView {
+    catalog: String,
+    me: String,
+    shares: Arc<RwLock<Shares>>,
+    cache: PathBuf,
+}
+
+impl ShareView {
+    /// Loads the view: from the global service, else from the cache.
+    pub async fn load(
+        client: &async_nats::Client,
+        me: &str,
+        catalog: &str,
+        cache: PathBuf,
+    ) -> Self {
+        let view = Self {
+            catalog: catalog.to_owned(),
+            me: me.to_owned(),
+            shares: Arc::default(),
+            cache,
+        };
+        if !view.refresh(client).await {
+            let cached: Shares = std::fs::read(&view.cache)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default();
+            eprintln!(
+                "warning: global service unavailable; using {} cached shares",
+                cached.len()
+            );
+            *view.write() = cached;
+        }
+        view
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Shares> {
+        self.shares.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Shares> {
+        self.shares.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `caller` may read the catalog now.
+    pub fn allows(&self, caller: &str) -> bool {
+        caller == self.me
+            || self
+                .read()
+                .get(caller)
+                .is_some_and(|exp| exp.is_none_or(|e| e > now()))
+    }
+
+    /// Reloads from the global service; false if it did not answer.
+    async fn refresh(&self, client: &async_nats::Client) -> bool {
+        let r: anyhow::Result<MySharesResponse> =
+            crate::global::call(client, &self.me, ops::MY_SHARES, &serde_json::json!({})).await;
+        let Ok(r) = r else { return false };
+        let fresh: Shares = r
+            .out_shares
+            .into_iter()
+            .filter(|s| s.catalog == self.catalog)
+            .map(|s| (s.to_account, s.expires_at))
+            .collect();
+        *self.write() = fresh;
+        self.save();
+        true
+    }
+
+    fn save(&self) {
+        let body = serde_json::to_vec(&*self.read()).unwrap_or_default();
+        let _ = natster_auth::creds::write_secret(&self.cache, &body);
+    }
+
+    /// Follows the feed and the clock until the connection closes: adds and
+    /// removes shares, and stops transfers of accounts that lost access.
+    pub async fn follow(self, client: async_nats::Client, control: ServeControl) {
+        let mut feed = match client
+            .subscribe(natster_proto::subjects::feed_import(&self.me))
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("warning: cannot follow share changes: {e}");
+                return;
+            }
+        };
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut refresh = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tokio::select! {
+                msg = feed.next() => {
+                    let Some(msg) = msg else { return };
+                    match serde_json::from_slice::<FeedEvent>(&msg.payload) {
+                        Ok(FeedEvent::ShareAdded { catalog, account, expires_at }) if catalog == self.catalog => {
+                            self.write().insert(account, expires_at);
+                            self.save();
+                        }
+                        Ok(FeedEvent::ShareRemoved { catalog, account }) if catalog == self.catalog => {
+                            self.write().remove(&account);
+                            self.save();
+                            let stopped = control.revoke(&account);
+                            eprintln!("share of {catalog} with {account} removed; {stopped} transfers stopped");
+                        }
+                        _ => {}
+                    }
+                }
+                _ = tick.tick() => {
+                    let t = now();
+                    let expired: Vec<String> = self
+                        .read()
+                        .iter()
+                        .filter(|(_, e)| e.is_some_and(|e| e <= t))
+                        .map(|(a, _)| a.clone())
+                        .collect();
+                    for account in expired {
+                        self.write().remove(&account);
+                        let stopped = control.revoke(&account);
+                        eprintln!("share of {} with {account} expired; {stopped} transfers stopped", self.catalog);
+                    }
+                }
+                _ = refresh.tick() => {
+                    let before: Vec<String> = self.read().keys().cloned().collect();
+                    if self.refresh(&client).await {
+                        for gone in before.iter().filter(|a| !self.read().contains_key(*a)) {
+                            control.revoke(gone);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
