@@ -8,6 +8,7 @@ mod context;
 mod duration;
 mod global;
 mod progress;
+mod sample;
 
 use clap::{Parser, Subcommand};
 
@@ -24,6 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the whole story on a local hub: two people, a shared catalog, a verified download.
+    Demo(cmd::demo::DemoArgs),
     /// Run or administer the hub.
     Hub(cmd::hub::HubArgs),
     /// Create an identity on this machine and register it at a hub.
@@ -54,6 +57,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async move {
         let sel = || context::Selection::from_env(cli.context.as_deref());
         match cli.command {
+            Command::Demo(a) => cmd::demo::run(a).await,
             Command::Hub(a) => cmd::hub::run(a).await,
             Command::Init(a) => cmd::init::run(a, &sel()?).await,
             Command::Whoami(a) => cmd::whoami::run(a, &sel()?).await,

@@ -3,86 +3,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Hub {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        // SIGTERM: the hub stops its nats-server before it exits.
-        if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-        }
-        for _ in 0..300 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn natster() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_natster"));
-    c.env(
-        "NATSTER_NATS_SERVER",
-        natster_testkit::nats_server_binary().path,
-    );
-    c.env_remove("NATSTER_CONTEXT");
-    c
-}
-
-fn hub_up(dir: &Path, extra: &[&str]) -> Hub {
-    let mut child = natster()
-        .args([
-            "hub",
-            "up",
-            "--json",
-            "--nats-port",
-            "0",
-            "--http-port",
-            "0",
-            "--ws-port",
-            "0",
-            "--dir",
-        ])
-        .arg(dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn hub");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .expect("hub prints its info");
-    let info: serde_json::Value = serde_json::from_str(&line).expect("hub info json");
-    Hub {
-        child,
-        url: info["hub_url"].as_str().unwrap().to_owned(),
-    }
-}
-
-fn run(home: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = natster()
-        .env("NATSTER_HOME", home)
-        .args(args)
-        .output()
-        .expect("run natster");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::{hub_up, run};
 
 #[test]
 fn hub_up_init_two_people_and_whoami() {

@@ -45,6 +45,22 @@ pub fn config_defaults() -> GlobalConfig {
     GlobalConfig::default()
 }
 
+/// Waits until the global service answers (it first creates its stream and
+/// buckets), asking as the global account itself.
+pub async fn wait_ready(client: &async_nats::Client, global_account: &str) -> Result<()> {
+    let subject = natster_proto::subjects::global(global_account, "stats");
+    for _ in 0..120 {
+        let req = client.request(subject.clone(), "{}".into());
+        if let Ok(Ok(_)) = tokio::time::timeout(std::time::Duration::from_millis(500), req).await {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(anyhow!(
+        "the global service did not come up within a minute"
+    ))
+}
+
 /// Runs `natster global ...`.
 pub async fn run(args: GlobalArgs) -> Result<()> {
     let GlobalCommand::Serve(a) = args.command;

@@ -117,9 +117,14 @@ async fn up(a: UpArgs) -> Result<()> {
             .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
     let gconfig = crate::cmd::global::config(hub.identity(), None);
     let (stop_global, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut global = tokio::spawn(natster_global::run(global_client, gconfig, async move {
-        let _ = stopped.await;
-    }));
+    let mut global = tokio::spawn(natster_global::run(
+        global_client.clone(),
+        gconfig,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    crate::cmd::global::wait_ready(&global_client, &hub.identity().global.key()).await?;
     if a.json {
         println!("{}", serde_json::to_string(info)?);
     } else {

@@ -20,16 +20,16 @@ use crate::context::{Context, ContextInfo, NewContext, Selection};
 pub struct InitArgs {
     /// The hub's URL, as `natster hub up` prints it.
     #[arg(long)]
-    hub: String,
+    pub hub: String,
     /// Your display name (default: $USER).
     #[arg(long)]
-    name: Option<String>,
+    pub name: Option<String>,
     /// Invite code, when the hub is invite-only.
     #[arg(long)]
-    invite: Option<String>,
+    pub invite: Option<String>,
     /// Print the result as JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Runs `natster init`.
@@ -45,12 +45,13 @@ pub async fn run(args: InitArgs, sel: &Selection) -> Result<()> {
                 hub.url()
             );
         }
-        existing
-            .connect()
-            .await?
+        let client = existing.connect().await?;
+        client
             .flush()
             .await
             .map_err(|e| anyhow!("NATS flush failed: {e}"))?;
+        // Idempotent: repairs a start the global service missed.
+        record_initialized(&client, &existing).await;
         report(&existing, &args, true)?;
         return Ok(());
     }
@@ -128,18 +129,25 @@ pub async fn run(args: InitArgs, sel: &Selection) -> Result<()> {
         .flush()
         .await
         .map_err(|e| anyhow!("NATS flush failed: {e}"))?;
-    // Record the start with the global service; a hub without one still works.
+    record_initialized(&client, &ctx).await;
+    report(&ctx, &args, false)
+}
+
+/// Records the start with the global service (once: the event id is fixed,
+/// so a repeat is a duplicate); a hub without one still works.
+async fn record_initialized(client: &async_nats::Client, ctx: &Context) {
     let event = serde_json::json!({
         "type": "account_initialized",
         "id": format!("init-{}", ctx.info.account),
         "data": { "name": ctx.info.account_name },
     });
     let recorded: Result<serde_json::Value> =
-        crate::global::call(&client, &ctx.info.account, "events.put", &event).await;
-    if let Err(e) = recorded {
-        eprintln!("warning: not recorded with the global service: {e:#}");
+        crate::global::call(client, &ctx.info.account, "events.put", &event).await;
+    match recorded {
+        Ok(_) => {}
+        Err(e) if format!("{e:#}").contains("already initialized") => {}
+        Err(e) => eprintln!("warning: not recorded with the global service: {e:#}"),
     }
-    report(&ctx, &args, false)
 }
 
 fn report(ctx: &Context, args: &InitArgs, existing: bool) -> Result<()> {

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod context;
+pub mod demo;
 pub mod global;
 pub mod hub;
 pub mod init;

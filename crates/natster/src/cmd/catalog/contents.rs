@@ -11,13 +11,13 @@ use crate::progress::human_bytes;
 #[derive(Debug, Args)]
 pub struct ContentsArgs {
     /// Catalog name.
-    name: String,
+    pub name: String,
     /// The owner's account (default: your own).
     #[arg(long)]
-    owner: Option<String>,
+    pub owner: Option<String>,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Runs it.

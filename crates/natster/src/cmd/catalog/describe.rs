@@ -9,11 +9,11 @@ use crate::context::Selection;
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
     /// Catalog name.
-    name: String,
+    pub name: String,
     /// SHA-256 of the file (as `catalog contents` shows it).
-    hash: String,
+    pub hash: String,
     /// The new description.
-    description: String,
+    pub description: String,
 }
 
 /// Runs it.

@@ -14,23 +14,23 @@ use crate::progress::{Progress, human_bytes};
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
     /// Catalog name.
-    name: String,
+    pub name: String,
     /// SHA-256 of the file.
-    hash: String,
+    pub hash: String,
     /// Where to write it (only once its hash verifies).
-    out: PathBuf,
+    pub out: PathBuf,
     /// The owner's account (default: your own).
     #[arg(long)]
-    owner: Option<String>,
+    pub owner: Option<String>,
     /// Continue a partial download of the same file at OUT.
     #[arg(long)]
-    resume: bool,
+    pub resume: bool,
     /// Only bytes START-END (inclusive), e.g. 0-1023; not hash-verified as a whole.
     #[arg(long)]
-    range: Option<String>,
+    pub range: Option<String>,
     /// Print a JSON summary.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 fn parse_range(text: &str) -> Result<ByteRange> {
@@ -66,8 +66,11 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     let owner = a.owner.clone().unwrap_or_else(|| ctx.info.account.clone());
     let owner_claims = ctx.account_claims(&owner).await?;
     let client = ctx.connect().await?;
-    let cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)
+    let mut cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)
         .map_err(|e| anyhow!("{e}"))?;
+    // A revoked share or a vanished server stops the flow silently (NATS
+    // drops it): give up after 10 s without a chunk; `--resume` continues.
+    cc.idle_timeout = std::time::Duration::from_secs(10);
     let bar: Arc<std::sync::Mutex<Option<Progress>>> = Arc::default();
     let b = bar.clone();
     let label = a

@@ -15,12 +15,12 @@ use crate::context::Selection;
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The catalog's name.
-    name: String,
+    pub name: String,
     /// The owner's account.
-    owner: String,
+    pub owner: String,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Runs it.

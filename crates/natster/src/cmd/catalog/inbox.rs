@@ -12,7 +12,7 @@ use crate::context::Selection;
 pub struct InboxArgs {
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Runs it.

@@ -13,7 +13,7 @@ use crate::context::Selection;
 pub struct LsArgs {
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 fn dot(online: bool) -> &'static str {

@@ -1,17 +1,17 @@
 //! `natster catalog ...`: one module per verb.
 
-mod contents;
-mod describe;
-mod download;
-mod import;
-mod inbox;
-mod ls;
-mod new;
-mod rescan;
-mod serve;
-mod share;
+pub mod contents;
+pub mod describe;
+pub mod download;
+pub mod import;
+pub mod inbox;
+pub mod ls;
+pub mod new;
+pub mod rescan;
+pub mod serve;
+pub mod share;
 mod shares;
-mod unshare;
+pub mod unshare;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};

@@ -13,14 +13,14 @@ use crate::progress::{Progress, human_bytes};
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// Catalog name: lowercase letters, digits, '-' and '_', 1 to 64.
-    name: String,
+    pub name: String,
     /// What it holds.
-    description: String,
+    pub description: String,
     /// The directory to catalog.
-    path: PathBuf,
+    pub path: PathBuf,
     /// Print a JSON summary.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Runs it.

@@ -11,10 +11,10 @@ use crate::progress::Progress;
 #[derive(Debug, Args)]
 pub struct RescanArgs {
     /// Catalog name.
-    name: String,
+    pub name: String,
     /// Print a JSON summary.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Runs it.

@@ -18,10 +18,10 @@ use crate::context::Selection;
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Catalog name.
-    name: String,
+    pub name: String,
     /// Seconds between heartbeats.
     #[arg(long, default_value_t = 30, hide = true)]
-    heartbeat_secs: u64,
+    pub heartbeat_secs: u64,
 }
 
 /// Runs it.

@@ -21,15 +21,15 @@ use crate::context::Selection;
 #[derive(Debug, Args)]
 pub struct ShareArgs {
     /// Your catalog.
-    name: String,
+    pub name: String,
     /// The account to share it with (`A...`, as their `natster whoami` shows).
-    account: String,
+    pub account: String,
     /// End the share after this long (e.g. 1h, 7d); NATS itself enforces it.
     #[arg(long)]
-    expires: Option<String>,
+    pub expires: Option<String>,
     /// Print JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Checks that `target` is a valid account key, not `me`, registered at the hub.

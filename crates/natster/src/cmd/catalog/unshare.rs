@@ -16,9 +16,9 @@ use crate::context::Selection;
 #[derive(Debug, Args)]
 pub struct UnshareArgs {
     /// Your catalog.
-    name: String,
+    pub name: String,
     /// The account to take it back from.
-    account: String,
+    pub account: String,
 }
 
 /// Runs it.
