@@ -3,6 +3,7 @@
 //! one-time-code buckets with per-key TTLs, and the durable consumers.
 //! Also the small KV helpers the rest of the crate builds on.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_nats::jetstream::ErrorCode;
@@ -50,8 +51,8 @@ pub const CODES_BUCKET: &str = "NATSTER_CODES";
 pub const PROJECTOR_CONSUMER: &str = "natster-projector";
 /// Durable consumer on the online bucket that turns expiries into feed events.
 pub const ONLINE_WATCH_CONSUMER: &str = "natster-online-watch";
-/// Most keys one listing returns.
-const MAX_LIST: usize = 100_000;
+/// Keys per round trip when listing.
+const LIST_PAGE: usize = 1000;
 
 /// Handles on everything shared.
 #[derive(Debug, Clone)]
@@ -417,29 +418,77 @@ impl Bucket {
         Err(KvError::Contended(key.to_owned()))
     }
 
-    /// Every live `(key, value)` whose key matches `filter` (KV wildcards), in
-    /// one round trip: a JetStream direct batch get of the last message per
-    /// matching subject (`multi_last`, nats-server >= 2.11). No consumer is
-    /// created, so a request rate of thousands per second costs no consumer
-    /// churn (an ordered consumer per request ran into the consumer limit).
+    /// Every live `(key, value)` whose key matches `filter` (KV wildcards),
+    /// through JetStream direct batch gets (nats-server >= 2.11) rather than a
+    /// consumer per call: an ordered consumer per request ran into the
+    /// account's consumer limit under load.
+    ///
+    /// First one `multi_last` request (exactly the matching keys, one round
+    /// trip). The server refuses it beyond about a thousand keys (413); then
+    /// the bucket is walked in pages of [`LIST_PAGE`], filtered here.
     pub(crate) async fn list(&self, filter: &str) -> Result<Vec<(String, Bytes)>, KvError> {
+        let request = serde_json::json!({
+            "multi_last": [format!("{}{}", self.kv.prefix, filter)],
+        });
+        match self.direct_batch(filter, &request).await? {
+            Batch::Done(found) => Ok(live(found)),
+            Batch::TooMany => self.walk(filter).await,
+        }
+    }
+
+    /// The paged walk behind [`Bucket::list`] for large results. The buckets
+    /// keep one message per key (history 1), so walking all messages in
+    /// sequence order visits each key once; a key rewritten during the walk can
+    /// be seen twice, and the later copy wins.
+    async fn walk(&self, filter: &str) -> Result<Vec<(String, Bytes)>, KvError> {
+        let mut all = BTreeMap::new();
+        let mut next = 1u64;
+        loop {
+            let request = serde_json::json!({
+                "seq": next,
+                "next_by_subject": format!("{}>", self.kv.prefix),
+                "batch": LIST_PAGE,
+            });
+            let Batch::Done(page) = self.direct_batch(filter, &request).await? else {
+                return Err(KvError::Nats(format!("listing {filter}: page refused")));
+            };
+            let Some(last) = page.values().map(|(seq, _)| *seq).max() else {
+                break;
+            };
+            let full = page.len() >= LIST_PAGE;
+            for (key, (seq, value)) in page {
+                if matches_filter(&key, filter) && all.get(&key).is_none_or(|(old, _)| *old < seq) {
+                    all.insert(key, (seq, value));
+                }
+            }
+            if !full {
+                break;
+            }
+            next = last + 1;
+        }
+        Ok(live(all))
+    }
+
+    /// One direct batch request: every message until the end-of-batch marker,
+    /// by key, with its sequence (`None` value for delete/purge markers).
+    async fn direct_batch(
+        &self,
+        filter: &str,
+        request: &serde_json::Value,
+    ) -> Result<Batch, KvError> {
         let kv = &self.kv;
         let client = self.js.client();
         let inbox = client.new_inbox();
         let mut replies = client.subscribe(inbox.clone()).await.map_err(nats)?;
-        let request = serde_json::json!({
-            "multi_last": [format!("{}{}", kv.prefix, filter)],
-            "batch": MAX_LIST,
-        });
         client
             .publish_with_reply(
                 format!("$JS.API.DIRECT.GET.{}", kv.stream_name),
                 inbox,
-                to_bytes(&request),
+                to_bytes(request),
             )
             .await
             .map_err(nats)?;
-        let mut out = Vec::new();
+        let mut found = BTreeMap::new();
         loop {
             let msg = match tokio::time::timeout(Duration::from_secs(10), replies.next()).await {
                 Ok(Some(m)) => m,
@@ -447,10 +496,9 @@ impl Bucket {
                 Err(_) => return Err(KvError::Nats(format!("listing {filter} timed out"))),
             };
             match msg.status.map(|s| s.as_u16()) {
-                // End of batch.
-                Some(204) => break,
-                // Nothing matches.
-                Some(404) => break,
+                // End of the batch, or nothing matches.
+                Some(204) | Some(404) => return Ok(Batch::Done(found)),
+                Some(413) => return Ok(Batch::TooMany),
                 Some(code) => {
                     return Err(KvError::Nats(format!(
                         "listing {filter}: status {code} {}",
@@ -462,20 +510,65 @@ impl Bucket {
             let Some(headers) = msg.headers.as_ref() else {
                 continue;
             };
+            let seq = headers
+                .get("Nats-Sequence")
+                .and_then(|s| s.as_str().parse::<u64>().ok())
+                .unwrap_or(0);
             let deleted = headers
                 .get("KV-Operation")
                 .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
                 || headers.get("Nats-Marker-Reason").is_some();
-            if deleted {
-                continue;
-            }
             if let Some(key) = headers
                 .get("Nats-Subject")
                 .and_then(|s| s.as_str().strip_prefix(kv.prefix.as_str()))
             {
-                out.push((key.to_owned(), msg.payload.clone()));
+                let value = (!deleted).then(|| msg.payload.clone());
+                found.insert(key.to_owned(), (seq, value));
             }
         }
-        Ok(out)
+    }
+}
+
+/// What one direct batch request returned.
+enum Batch {
+    /// Every matching message, by key: (sequence, value or `None` if removed).
+    Done(BTreeMap<String, (u64, Option<Bytes>)>),
+    /// The server would return too many; walk in pages instead.
+    TooMany,
+}
+
+fn live(found: BTreeMap<String, (u64, Option<Bytes>)>) -> Vec<(String, Bytes)> {
+    found
+        .into_iter()
+        .filter_map(|(key, (_, value))| value.map(|v| (key, v)))
+        .collect()
+}
+
+/// NATS subject matching of `key` against `filter` (`*` one token, `>` the rest).
+fn matches_filter(key: &str, filter: &str) -> bool {
+    let mut k = key.split('.');
+    for f in filter.split('.') {
+        match (f, k.next()) {
+            (">", Some(_)) => return true,
+            ("*", Some(_)) => {}
+            (f, Some(t)) if f == t => {}
+            _ => return false,
+        }
+    }
+    k.next().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_filter;
+
+    #[test]
+    fn filters_match_like_nats_subjects() {
+        assert!(matches_filter("out.A.c.B", "out.A.>"));
+        assert!(matches_filter("out.A.c.B", "out.A.c.*"));
+        assert!(!matches_filter("in.B.A.c", "out.A.>"));
+        assert!(!matches_filter("out.A", "out.A.>"));
+        assert!(!matches_filter("out.A.c.B.x", "out.A.c.*"));
+        assert!(matches_filter("A.c", ">"));
     }
 }
