@@ -4,7 +4,7 @@
 //! extension decides among container formats whose headers are shared
 //! (ISO BMFF: mp4/m4v/m4a/mov; Matroska: mkv/webm; Ogg: ogg/opus/ogv).
 
-/// How many bytes of a file [`sniff`] looks at.
+/// How many bytes of a file `sniff` looks at.
 pub const SNIFF_LEN: usize = 512;
 
 /// The generic type when neither content nor extension tells.

@@ -1,5 +1,5 @@
 //! The encrypted transfer: one-time keys and sealed chunks ([`crypto`]),
-//! the signed offer ([`offer`]), the sending side ([`sender`]) and the
+//! the signed offer ([`offer`]), the sending side (`sender`) and the
 //! receiving side ([`receiver`]). `PROTOCOL.md` describes the exchange.
 
 pub mod crypto;

@@ -26,7 +26,7 @@ struct ServeArgs {
     /// The hub's data directory (holds the global account's keys).
     #[arg(long, env = "NATSTER_HUB_DIR")]
     hub_dir: PathBuf,
-    /// NATS URL (default: from <hub-dir>/hub.json).
+    /// NATS URL (default: from HUB_DIR/hub.json).
     #[arg(long)]
     nats: Option<String>,
 }
