@@ -127,10 +127,12 @@ async fn killing_one_instance_costs_only_its_requests_in_flight() {
     const LOOPS: usize = 4;
     let failures = Arc::new(AtomicUsize::new(0));
     let successes = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(tokio::sync::Notify::new());
+    // A watch, not a Notify: `notify_waiters` misses a task that is between
+    // two requests, and that task would then loop for ever.
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     for n in 0..LOOPS {
-        let (alice, failures, successes, stop) = (
+        let (alice, failures, successes, mut stop) = (
             alice.clone(),
             failures.clone(),
             successes.clone(),
@@ -146,7 +148,7 @@ async fn killing_one_instance_costs_only_its_requests_in_flight() {
             let subject = natster_proto::subjects::global(&alice.key(), op);
             loop {
                 let r = tokio::select! {
-                    () = stop.notified() => break,
+                    _ = stop.wait_for(|s| *s) => break,
                     r = tokio::time::timeout(
                         Duration::from_secs(3),
                         alice.client.request(subject.clone(), body.clone().into()),
@@ -173,7 +175,7 @@ async fn killing_one_instance_costs_only_its_requests_in_flight() {
     victim.kill().await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     let after_kill = successes.load(Ordering::Relaxed);
-    stop.notify_waiters();
+    let _ = stop_tx.send(true);
     for t in tasks {
         t.await.unwrap();
     }
