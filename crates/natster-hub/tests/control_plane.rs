@@ -13,48 +13,13 @@ use futures_util::StreamExt;
 use natster_auth::claims::{AccountNats, ActivationNats, Claims, ExportType};
 use natster_auth::jwt::{decode, encode, now};
 use natster_hub::client::{ClientError, control};
-use natster_proto::hub::{CatalogExportRequest, ImportAddRequest, RevokeRequest};
+use natster_proto::hub::{CatalogExportRequest, RevokeRequest};
 use natster_proto::subjects::{self, hub_ops};
 
 fn code(e: &ClientError) -> u16 {
     match e {
         ClientError::Api(a) => a.code,
         other => panic!("expected an API error, got {other}"),
-    }
-}
-
-fn activation(
-    owner: &Person,
-    signer: &natster_auth::KeyPair,
-    importer: &str,
-    subject: String,
-    kind: ExportType,
-) -> String {
-    let c = Claims::new(
-        importer.to_owned(),
-        ActivationNats::new(subject, kind, owner.key()),
-    );
-    encode(&c, signer).unwrap()
-}
-
-fn grant(owner: &Person, importer: &str, catalog: &str) -> ImportAddRequest {
-    ImportAddRequest {
-        owner: owner.key(),
-        catalog: catalog.into(),
-        service_token: activation(
-            owner,
-            &owner.signing,
-            importer,
-            subjects::catalog_import(importer, &owner.key(), catalog),
-            ExportType::Service,
-        ),
-        stream_token: activation(
-            owner,
-            &owner.signing,
-            importer,
-            subjects::media_import(importer, &owner.key(), catalog),
-            ExportType::Stream,
-        ),
     }
 }
 
@@ -137,13 +102,13 @@ async fn imports_need_valid_tokens_and_then_work() {
     .unwrap();
 
     // Signed by alice's identity key: strict mode would not stop it, the hub does.
-    let mut by_identity = grant(&alice, &bob.key(), "movies");
-    by_identity.service_token = activation(
-        &alice,
+    let mut by_identity = alice.grant(&bob.key(), "movies", None);
+    by_identity.service_token = alice.activation(
         &alice.account,
         &bob.key(),
         subjects::catalog_import(&bob.key(), &alice.key(), "movies"),
         ExportType::Service,
+        None,
     );
     let e = control(&b, &bob.key(), hub_ops::IMPORT_ADD, &by_identity)
         .await
@@ -151,13 +116,13 @@ async fn imports_need_valid_tokens_and_then_work() {
     assert_eq!(code(&e), 403, "{e}");
 
     // Wider than the export allows: a wildcard for every catalog.
-    let mut wider = grant(&alice, &bob.key(), "movies");
-    wider.service_token = activation(
-        &alice,
+    let mut wider = alice.grant(&bob.key(), "movies", None);
+    wider.service_token = alice.activation(
         &alice.signing,
         &bob.key(),
         format!("{}.natster.catalog.{}.>", bob.key(), alice.key()),
         ExportType::Service,
+        None,
     );
     assert_eq!(
         code(
@@ -169,7 +134,7 @@ async fn imports_need_valid_tokens_and_then_work() {
     );
 
     // Expired.
-    let mut expired = grant(&alice, &bob.key(), "movies");
+    let mut expired = alice.grant(&bob.key(), "movies", None);
     let c = Claims::new(
         bob.key(),
         ActivationNats::new(
@@ -190,7 +155,7 @@ async fn imports_need_valid_tokens_and_then_work() {
     );
 
     // Dora reuses bob's tokens: refused, and her account is not touched.
-    let bobs = grant(&alice, &bob.key(), "movies");
+    let bobs = alice.grant(&bob.key(), "movies", None);
     let dora_before = hub.authority().account_jwt(&dora.key()).unwrap();
     assert_eq!(
         code(
@@ -212,7 +177,7 @@ async fn imports_need_valid_tokens_and_then_work() {
                 &b,
                 &bob.key(),
                 hub_ops::IMPORT_ADD,
-                &grant(&alice, &bob.key(), "other")
+                &alice.grant(&bob.key(), "other", None)
             )
             .await
             .unwrap_err()

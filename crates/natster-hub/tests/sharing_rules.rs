@@ -10,34 +10,11 @@ use std::time::Duration;
 
 use common::{Person, hub};
 use futures_util::StreamExt;
-use natster_auth::claims::{ActivationNats, Claims, ExportType};
-use natster_auth::jwt::{encode, now};
-use natster_hub::client::control;
-use natster_proto::hub::{CatalogExportRequest, ImportAddRequest};
-use natster_proto::subjects::{self, hub_ops};
 
-fn grant(owner: &Person, importer: &str, catalog: &str, exp: Option<i64>) -> ImportAddRequest {
-    let token = |subject: String, kind| {
-        let mut c = Claims::new(
-            importer.to_owned(),
-            ActivationNats::new(subject, kind, owner.key()),
-        );
-        c.exp = exp;
-        encode(&c, &owner.signing).unwrap()
-    };
-    ImportAddRequest {
-        owner: owner.key(),
-        catalog: catalog.into(),
-        service_token: token(
-            subjects::catalog_import(importer, &owner.key(), catalog),
-            ExportType::Service,
-        ),
-        stream_token: token(
-            subjects::media_import(importer, &owner.key(), catalog),
-            ExportType::Stream,
-        ),
-    }
-}
+use natster_auth::jwt::now;
+use natster_hub::client::control;
+use natster_proto::hub::CatalogExportRequest;
+use natster_proto::subjects::{self, hub_ops};
 
 #[tokio::test]
 async fn media_reaches_only_the_grantee_even_with_a_full_wildcard_subscriber() {
@@ -65,7 +42,7 @@ async fn media_reaches_only_the_grantee_even_with_a_full_wildcard_subscriber() {
         &b,
         &bob.key(),
         hub_ops::IMPORT_ADD,
-        &grant(&alice, &bob.key(), "movies", None),
+        &alice.grant(&bob.key(), "movies", None),
     )
     .await
     .unwrap();
@@ -149,7 +126,7 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
         &b,
         &bob.key(),
         hub_ops::IMPORT_ADD,
-        &grant(&alice, &bob.key(), "movies", Some(now() + 2)),
+        &alice.grant(&bob.key(), "movies", Some(now() + 2)),
     )
     .await
     .unwrap();
@@ -165,7 +142,7 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
         &b,
         &bob.key(),
         hub_ops::IMPORT_ADD,
-        &grant(&alice, &bob.key(), "movies", None),
+        &alice.grant(&bob.key(), "movies", None),
     )
     .await
     .unwrap();

@@ -69,6 +69,52 @@ impl Person {
         self.account.public_key()
     }
 
+    /// An activation token for `importer`, signed by `signer` on this account's behalf.
+    pub fn activation(
+        &self,
+        signer: &KeyPair,
+        importer: &str,
+        subject: String,
+        kind: natster_auth::claims::ExportType,
+        exp: Option<i64>,
+    ) -> String {
+        let mut c = Claims::new(
+            importer.to_owned(),
+            natster_auth::claims::ActivationNats::new(subject, kind, self.key()),
+        );
+        c.exp = exp;
+        encode(&c, signer).unwrap()
+    }
+
+    /// The import request that a share of `catalog` with `importer` allows.
+    pub fn grant(
+        &self,
+        importer: &str,
+        catalog: &str,
+        exp: Option<i64>,
+    ) -> natster_proto::hub::ImportAddRequest {
+        use natster_auth::claims::ExportType;
+        use natster_proto::subjects;
+        natster_proto::hub::ImportAddRequest {
+            owner: self.key(),
+            catalog: catalog.into(),
+            service_token: self.activation(
+                &self.signing,
+                importer,
+                subjects::catalog_import(importer, &self.key(), catalog),
+                ExportType::Service,
+                exp,
+            ),
+            stream_token: self.activation(
+                &self.signing,
+                importer,
+                subjects::media_import(importer, &self.key(), catalog),
+                ExportType::Stream,
+                exp,
+            ),
+        }
+    }
+
     pub async fn connect(&self, hub: &RunningHub) -> async_nats::Client {
         natster_hub::connect::options(self.user_jwt.clone(), self.user.clone(), &self.name)
             .connect(hub.info().nats_urls[0].as_str())
