@@ -46,6 +46,30 @@ pub struct ContextInfo {
     pub created_at: i64,
 }
 
+/// Which home and context a command works on.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The natster home directory.
+    pub home: PathBuf,
+    /// The context name.
+    pub name: String,
+}
+
+impl Selection {
+    /// From the `--context` flag and the environment.
+    pub fn from_env(flag: Option<&str>) -> Result<Self> {
+        Ok(Self {
+            home: home()?,
+            name: selected(flag)?,
+        })
+    }
+
+    /// Loads the selected context.
+    pub fn load(&self) -> Result<Context> {
+        Context::load(&self.home, &self.name)
+    }
+}
+
 /// The natster home directory.
 pub fn home() -> Result<PathBuf> {
     if let Some(h) = std::env::var_os(ENV_HOME).filter(|h| !h.is_empty()) {

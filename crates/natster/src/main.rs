@@ -45,13 +45,13 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let ctx = cli.context.clone();
     let result = runtime.block_on(async move {
+        let sel = || context::Selection::from_env(cli.context.as_deref());
         match cli.command {
             Command::Hub(a) => cmd::hub::run(a).await,
-            Command::Init(a) => cmd::init::run(a, ctx.as_deref()).await,
-            Command::Whoami(a) => cmd::whoami::run(a, ctx.as_deref()).await,
-            Command::Context(a) => cmd::context::run(a, ctx.as_deref()),
+            Command::Init(a) => cmd::init::run(a, &sel()?).await,
+            Command::Whoami(a) => cmd::whoami::run(a, &sel()?).await,
+            Command::Context(a) => cmd::context::run(a, &sel()?),
         }
     });
     match result {

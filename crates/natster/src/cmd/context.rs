@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use crate::context::{self, Context};
+use crate::context::{Context, Selection};
 
 /// Manage contexts (one identity each).
 #[derive(Debug, Args)]
@@ -24,17 +24,17 @@ enum ContextCommand {
 }
 
 /// Runs `natster context ...`.
-pub fn run(args: ContextArgs, context_flag: Option<&str>) -> Result<()> {
+pub fn run(args: ContextArgs, sel: &Selection) -> Result<()> {
     let ContextCommand::Ls { json } = args.command;
-    let home = context::home()?;
-    let selected = context::selected(context_flag)?;
-    let all = Context::list(&home)?;
+    let home = &sel.home;
+    let selected = &sel.name;
+    let all = Context::list(home)?;
     if json {
         let rows: Vec<_> = all
             .iter()
             .map(|c| {
                 serde_json::json!({
-                    "name": c.info.name, "selected": c.info.name == selected,
+                    "name": c.info.name, "selected": &c.info.name == selected,
                     "account": c.info.account, "account_name": c.info.account_name, "hub": c.info.hub_url,
                 })
             })
@@ -49,7 +49,7 @@ pub fn run(args: ContextArgs, context_flag: Option<&str>) -> Result<()> {
         );
     }
     for c in &all {
-        let mark = if c.info.name == selected { "*" } else { " " };
+        let mark = if &c.info.name == selected { "*" } else { " " };
         println!(
             "{mark} {:<16} {:<20} {}  {}",
             c.info.name, c.info.account_name, c.info.account, c.info.hub_url

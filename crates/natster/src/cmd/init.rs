@@ -13,7 +13,7 @@ use natster_auth::keys::{KeyKind, Seed};
 use natster_hub::client::HubHttp;
 use natster_proto::names::check_display_name;
 
-use crate::context::{self, Context, ContextInfo, NewContext};
+use crate::context::{Context, ContextInfo, NewContext, Selection};
 
 /// Create an identity on this machine and register it at a hub.
 #[derive(Debug, Args)]
@@ -33,9 +33,9 @@ pub struct InitArgs {
 }
 
 /// Runs `natster init`.
-pub async fn run(args: InitArgs, context_flag: Option<&str>) -> Result<()> {
-    let home = context::home()?;
-    let ctx_name = context::selected(context_flag)?;
+pub async fn run(args: InitArgs, sel: &Selection) -> Result<()> {
+    let home = sel.home.clone();
+    let ctx_name = sel.name.clone();
     let hub = HubHttp::new(&args.hub)?;
     if let Ok(existing) = Context::load(&home, &ctx_name) {
         if existing.info.hub_url.trim_end_matches('/') != hub.url() {

@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use crate::context::{self, Context};
+use crate::context::Selection;
 
 /// Show the account of this context and whether it can connect.
 #[derive(Debug, Args)]
@@ -30,9 +30,8 @@ struct Whoami<'a> {
 }
 
 /// Runs `natster whoami`.
-pub async fn run(args: WhoamiArgs, context_flag: Option<&str>) -> Result<()> {
-    let home = context::home()?;
-    let ctx = Context::load(&home, &context::selected(context_flag)?)?;
+pub async fn run(args: WhoamiArgs, sel: &Selection) -> Result<()> {
+    let ctx = sel.load()?;
     let started = Instant::now();
     let probe = async {
         let client = ctx.connect().await?;

@@ -1,0 +1,410 @@
+//! Transfer and indexing benchmark, one run on one random file:
+//!
+//! - raw NATS publish -> subscribe throughput at the transfer's chunk size (the baseline);
+//! - our encrypted, verified download (catalog server and downloader each in
+//!   a child process of this binary, so each side's peak RSS is its own);
+//! - the parallel scanner against single-threaded SHA-256 of the same bytes.
+//!
+//! `cargo bench -p natster-catalog --bench transfer -- [--size 1GiB] [--chunk 1MiB] [--json]`
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use natster_auth::claims::AccountClaims;
+use natster_catalog::server::ServeConfig;
+use natster_catalog::{Catalog, CatalogClient, DownloadOptions, Entry, scan};
+use natster_testkit::{AccountFixture, TestServer, UserFixture, async_nats};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What the parent hands its children.
+#[derive(Serialize, Deserialize)]
+struct Plan {
+    url: String,
+    owner: AccountClaims,
+    server_jwt: String,
+    server_seed: String,
+    reader_jwt: String,
+    reader_seed: String,
+    catalog: PathBuf,
+    hash: String,
+    out: PathBuf,
+    chunk: u32,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct ChildReport {
+    bytes: u64,
+    secs: f64,
+    vm_hwm_kib: u64,
+}
+
+fn parse_size(s: &str) -> u64 {
+    let s = s.trim();
+    let (num, mult) = if let Some(n) = s.strip_suffix("GiB") {
+        (n, 1u64 << 30)
+    } else if let Some(n) = s.strip_suffix("MiB") {
+        (n, 1 << 20)
+    } else if let Some(n) = s.strip_suffix("KiB") {
+        (n, 1 << 10)
+    } else {
+        (s, 1)
+    };
+    num.trim()
+        .parse::<u64>()
+        .expect("a size like 1GiB, 256MiB or 1048576")
+        * mult
+}
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn user(jwt: &str, seed: &str) -> UserFixture {
+    UserFixture {
+        key: natster_auth::KeyPair::from_seed(seed).unwrap(),
+        jwt: jwt.to_owned(),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    match arg("--role").as_deref() {
+        Some("server") => rt.block_on(run_server(&arg("--plan").unwrap())),
+        Some("receiver") => rt.block_on(run_receiver(&arg("--plan").unwrap())),
+        _ => rt.block_on(run_parent(
+            arg("--size").map(|s| parse_size(&s)).unwrap_or(1 << 30),
+            arg("--chunk")
+                .map(|s| parse_size(&s) as u32)
+                .unwrap_or(1 << 20),
+            args.iter().any(|a| a == "--json"),
+        )),
+    }
+}
+
+async fn run_server(plan: &str) {
+    let plan: Plan = serde_json::from_slice(&std::fs::read(plan).unwrap()).unwrap();
+    let u = user(&plan.server_jwt, &plan.server_seed);
+    let client = u.connect(&plan.url).await.unwrap();
+    let catalog = Catalog::load(&plan.catalog).unwrap();
+    let mut config = ServeConfig::new(catalog, &plan.owner.sub, u.key.clone(), &u.jwt);
+    config.watch = false;
+    config.chunk_size = plan.chunk;
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+    let ready = std::sync::Mutex::new(Some(ready_tx));
+    config.events = Some(Arc::new(move |e| {
+        if matches!(e, natster_catalog::ServeEvent::Started { .. }) {
+            if let Some(tx) = ready.lock().unwrap().take() {
+                let _ = tx.send(());
+            }
+        }
+    }));
+    // Stop when the parent closes our stdin.
+    let stop = tokio::task::spawn_blocking(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+    });
+    let serving = tokio::spawn(natster_catalog::serve(client, config, async move {
+        let _ = stop.await;
+    }));
+    ready_rx.await.unwrap();
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    serving.await.unwrap().unwrap();
+    let r = ChildReport {
+        vm_hwm_kib: vm_hwm_kib(),
+        ..ChildReport::default()
+    };
+    println!("{}", serde_json::to_string(&r).unwrap());
+}
+
+async fn run_receiver(plan: &str) {
+    let plan: Plan = serde_json::from_slice(&std::fs::read(plan).unwrap()).unwrap();
+    let u = user(&plan.reader_jwt, &plan.reader_seed);
+    let client = u.connect(&plan.url).await.unwrap();
+    let reader = CatalogClient::new(client, &plan.owner.sub, plan.owner.clone(), "bench").unwrap();
+    let start = Instant::now();
+    let opts = DownloadOptions {
+        chunk_size: Some(plan.chunk),
+        ..DownloadOptions::default()
+    };
+    let report = reader.download(&plan.hash, &plan.out, opts).await.unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert!(report.hash_verified);
+    let r = ChildReport {
+        bytes: report.received,
+        secs,
+        vm_hwm_kib: vm_hwm_kib(),
+    };
+    println!("{}", serde_json::to_string(&r).unwrap());
+}
+
+/// Writes `size` pseudo-random bytes (xorshift, fast enough not to matter),
+/// returning the SHA-256.
+fn generate(path: &Path, size: u64) -> String {
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+    let mut h = Sha256::new();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = size;
+    while left > 0 {
+        for w in buf.chunks_exact_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w.copy_from_slice(&x.to_le_bytes());
+        }
+        let n = left.min(buf.len() as u64) as usize;
+        f.write_all(&buf[..n]).unwrap();
+        h.update(&buf[..n]);
+        left -= n as u64;
+    }
+    f.flush().unwrap();
+    // Flush to disk now, so writeback does not slow what is measured next.
+    f.get_ref().sync_all().unwrap();
+    data_encoding::HEXLOWER.encode(&h.finalize())
+}
+
+async fn raw_baseline(
+    reader: &async_nats::Client,
+    writer: &async_nats::Client,
+    file: &Path,
+    chunk: usize,
+) -> (f64, u64) {
+    let size = std::fs::metadata(file).unwrap().len();
+    let n = size.div_ceil(chunk as u64);
+    let mut sub = reader.subscribe("bench.raw").await.unwrap();
+    reader.flush().await.unwrap();
+    let mut buf = vec![0u8; chunk];
+    std::fs::File::open(file)
+        .unwrap()
+        .read_exact(&mut buf[..chunk.min(size as usize)])
+        .unwrap();
+    let payload = bytes::Bytes::from(buf);
+    let recv = tokio::spawn(async move {
+        let mut got = 0u64;
+        let mut first = None;
+        while got < n {
+            match tokio::time::timeout(Duration::from_secs(3), sub.next()).await {
+                Ok(Some(_)) => {
+                    first.get_or_insert_with(Instant::now);
+                    got += 1;
+                }
+                _ => break,
+            }
+        }
+        (got, first)
+    });
+    let start = Instant::now();
+    for _ in 0..n {
+        writer.publish("bench.raw", payload.clone()).await.unwrap();
+    }
+    writer.flush().await.unwrap();
+    let (got, _) = recv.await.unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    (got as f64 * chunk as f64 / secs, n - got)
+}
+
+fn spawn_child(role: &str, plan: &Path) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--role", role, "--plan"])
+        .arg(plan)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+async fn run_parent(size: u64, chunk: u32, json: bool) {
+    let dir = tempfile::Builder::new()
+        .prefix("natster-bench-")
+        .tempdir()
+        .unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let file = root.join("random.bin");
+    eprintln!("generating {size} random bytes...");
+    let hash = generate(&file, size);
+
+    // Indexing: the same bytes as 8 files (the scanner is parallel across
+    // files), hashed single-threaded, then by the scanner on all cores.
+    let parts_dir = dir.path().join("parts");
+    std::fs::create_dir_all(&parts_dir).unwrap();
+    let mut parts = Vec::new();
+    {
+        let mut src = std::fs::File::open(&file).unwrap();
+        let per = size.div_ceil(8);
+        for i in 0..8 {
+            let p = parts_dir.join(format!("part{i}"));
+            let mut out = std::fs::File::create(&p).unwrap();
+            std::io::copy(&mut (&mut src).take(per), &mut out).unwrap();
+            out.sync_all().unwrap();
+            parts.push(p);
+        }
+    }
+    let single = {
+        let start = Instant::now();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut total = 0u64;
+        for p in &parts {
+            let mut f = std::fs::File::open(p).unwrap();
+            let mut h = Sha256::new();
+            loop {
+                let n = f.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+                total += n as u64;
+            }
+            std::hint::black_box(h.finalize());
+        }
+        total as f64 / start.elapsed().as_secs_f64()
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let parallel = {
+        let start = Instant::now();
+        let total = scan::hash_paths(&parts, threads).unwrap();
+        total as f64 / start.elapsed().as_secs_f64()
+    };
+    drop(std::fs::remove_dir_all(&parts_dir));
+
+    // NATS and identities.
+    let server = TestServer::start().await;
+    let alice = AccountFixture::new("bench");
+    server.push_account(&alice).await.unwrap();
+    let server_user = alice.user("catalog-server", |_| {});
+    let reader_user = alice.user("reader", |_| {});
+    let raw_a = reader_user.connect(&server.url()).await.unwrap();
+    let raw_b = server_user.connect(&server.url()).await.unwrap();
+    eprintln!("raw NATS baseline...");
+    let (raw, raw_lost) = raw_baseline(&raw_a, &raw_b, &file, chunk as usize).await;
+    drop((raw_a, raw_b));
+
+    let meta = std::fs::metadata(&file).unwrap();
+    let mut catalog = Catalog::new("bench", "benchmark", &root).unwrap();
+    catalog.entries.push(Entry {
+        path: "random.bin".into(),
+        description: String::new(),
+        mime_type: "application/octet-stream".into(),
+        hash: hash.clone(),
+        byte_size: size,
+        modified: 0,
+        modified_nanos: 0,
+        file_id: None,
+    });
+    let _ = meta;
+    let catalog_path = dir.path().join("bench.json");
+    catalog.save(&catalog_path).unwrap();
+    let plan = Plan {
+        url: server.url(),
+        owner: alice.claims.clone(),
+        server_jwt: server_user.jwt.clone(),
+        server_seed: server_user.key.seed().unwrap(),
+        reader_jwt: reader_user.jwt.clone(),
+        reader_seed: reader_user.key.seed().unwrap(),
+        catalog: catalog_path,
+        hash,
+        out: dir.path().join("out.bin"),
+        chunk,
+    };
+    let plan_path = dir.path().join("plan.json");
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(0o600)
+            .open(&plan_path)
+            .unwrap();
+        f.write_all(&serde_json::to_vec(&plan).unwrap()).unwrap();
+    }
+
+    eprintln!("encrypted download...");
+    let mut srv = spawn_child("server", &plan_path);
+    let mut srv_out = std::io::BufReader::new(srv.stdout.take().unwrap());
+    let mut line = String::new();
+    srv_out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let recv = spawn_child("receiver", &plan_path)
+        .wait_with_output()
+        .unwrap();
+    assert!(recv.status.success(), "receiver failed");
+    let r: ChildReport = serde_json::from_slice(&recv.stdout).unwrap();
+    drop(srv.stdin.take());
+    line.clear();
+    srv_out.read_line(&mut line).unwrap();
+    let s: ChildReport = serde_json::from_str(line.trim()).unwrap();
+    let _ = srv.wait();
+    let ours = r.bytes as f64 / r.secs;
+
+    let mb = |b: f64| b / 1e6;
+    let result = serde_json::json!({
+        "size_bytes": size,
+        "chunk_bytes": chunk,
+        "raw_nats_mb_s": mb(raw),
+        "raw_nats_lost_messages": raw_lost,
+        "encrypted_download_mb_s": mb(ours),
+        "download_vs_raw": ours / raw,
+        "index_single_thread_mb_s": mb(single),
+        "index_parallel_mb_s": mb(parallel),
+        "index_threads": threads,
+        "index_speedup": parallel / single,
+        "server_peak_rss_mib": s.vm_hwm_kib as f64 / 1024.0,
+        "downloader_peak_rss_mib": r.vm_hwm_kib as f64 / 1024.0,
+    });
+    if json {
+        println!("{result}");
+    } else {
+        println!(
+            "size                      {} MiB, chunk {} KiB",
+            size >> 20,
+            chunk >> 10
+        );
+        println!(
+            "raw NATS pub->sub         {:.0} MB/s ({raw_lost} messages lost)",
+            mb(raw)
+        );
+        println!("encrypted download        {:.0} MB/s", mb(ours));
+        println!("ratio                     {:.2}x", ours / raw);
+        println!("index, 1 thread SHA-256   {:.0} MB/s", mb(single));
+        println!(
+            "index, scanner {threads} threads  {:.0} MB/s ({:.2}x)",
+            mb(parallel),
+            parallel / single
+        );
+        println!(
+            "peak RSS catalog server   {:.1} MiB",
+            s.vm_hwm_kib as f64 / 1024.0
+        );
+        println!(
+            "peak RSS downloader       {:.1} MiB",
+            r.vm_hwm_kib as f64 / 1024.0
+        );
+    }
+}

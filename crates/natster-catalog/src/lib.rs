@@ -1,0 +1,25 @@
+//! Natster catalogs: a directory turned into a list of hashed files
+//! ([`catalog`], [`scan`], [`mime`]), served over NATS ([`server`]), and
+//! moved to readers end-to-end encrypted with credit-based flow control
+//! ([`transfer`]). `PROTOCOL.md` next to this crate describes the wire.
+//!
+//! Entry points, one per CLI verb:
+//! - `catalog new`: [`scan::create`] then [`catalog::Catalog::save`];
+//! - `catalog rescan`: [`scan::rescan`]; `catalog describe`: [`catalog::Catalog::describe`];
+//! - `catalog serve`: [`server::serve`] with a [`server::ServeConfig`];
+//! - `catalog contents` / `download`: [`CatalogClient::contents`] / [`CatalogClient::download`].
+#![deny(missing_docs)]
+
+pub mod catalog;
+mod error;
+pub mod mime;
+pub mod scan;
+pub mod server;
+pub mod transfer;
+pub mod watch;
+pub mod wire;
+
+pub use catalog::{Catalog, Entry};
+pub use error::{Error, Result};
+pub use server::{ServeConfig, ServeControl, ServeEvent, serve};
+pub use transfer::receiver::{ByteRange, CatalogClient, DownloadOptions, DownloadReport};

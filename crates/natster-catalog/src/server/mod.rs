@@ -1,0 +1,394 @@
+//! The catalog server: a NATS micro-service (so `$SRV.PING/INFO/STATS`
+//! find it) on `*.natster.catalog.<owner>.<catalog>.>` in a queue group,
+//! answering `get` and `download`, sending transfers, heartbeats, and
+//! following changes under the root.
+//!
+//! Embed it with [`serve`]: the caller brings the connection, the config and
+//! a shutdown future; [`ServeControl`] (in the config) revokes transfers and
+//! reads the current catalog while it runs.
+
+mod control;
+mod handlers;
+mod identity;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use natster_auth::KeyPair;
+use natster_auth::keys::{KeyKind, check_public_key};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use control::{ServeControl, TransferInfo};
+
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
+use crate::scan::{ScanReport, rescan};
+use crate::transfer::{DEFAULT_CHUNK, DEFAULT_WINDOW, MAX_WINDOW};
+use crate::wire::Heartbeat;
+
+/// Decides whether `caller` (an account key) may read `catalog`.
+pub type AccessHook = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
+/// Receives what the server does, for logs and UIs.
+pub type EventHook = Arc<dyn Fn(&ServeEvent) + Send + Sync>;
+
+/// Something the server did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServeEvent {
+    /// Listening.
+    Started {
+        /// The catalog's revision.
+        revision: u64,
+    },
+    /// A heartbeat was published (or would have been, with no subject set).
+    Heartbeat(Heartbeat),
+    /// Files changed under the root and the catalog was updated.
+    Updated {
+        /// The new revision.
+        revision: u64,
+        /// What changed.
+        report: ScanReport,
+    },
+    /// A request was refused.
+    Refused {
+        /// The caller, when known.
+        caller: String,
+        /// The subject's operation.
+        op: String,
+        /// Status code.
+        code: u16,
+        /// Why.
+        reason: String,
+    },
+    /// A transfer began.
+    TransferStarted(TransferInfo),
+    /// A transfer ended.
+    TransferFinished {
+        /// Which.
+        info: TransferInfo,
+        /// Plaintext bytes sent.
+        bytes: u64,
+        /// Why it failed, if it did.
+        error: Option<String>,
+    },
+    /// Something went wrong that does not stop the server.
+    Warning(String),
+    /// Stopped after the shutdown future completed.
+    Stopped,
+}
+
+/// How to serve a catalog.
+pub struct ServeConfig {
+    /// The catalog (its root is read; live updates change a copy held by the server).
+    pub catalog: Catalog,
+    /// Where live updates save the catalog; `None`: in memory only.
+    pub catalog_path: Option<PathBuf>,
+    /// The owner's account key (`A...`): token 4 of the subjects served.
+    pub owner: String,
+    /// The server's NATS user key, which signs transfer offers. Never printed.
+    pub signer: KeyPair,
+    /// That user's JWT, issued by the owner's account; sent with every offer.
+    pub signer_jwt: String,
+    /// Who may read: `(caller, catalog) -> bool`. Default: the owner only.
+    pub access: AccessHook,
+    /// Transfers in flight at most; more get 503 "busy".
+    pub max_transfers: usize,
+    /// Chunk size when the receiver states none.
+    pub chunk_size: u32,
+    /// Chunks in flight before waiting for credit.
+    pub window: u32,
+    /// A transfer whose receiver grants no credit for this long ends.
+    pub credit_timeout: Duration,
+    /// Where heartbeats go; `None`: only the event hook sees them.
+    pub heartbeat_subject: Option<String>,
+    /// How often.
+    pub heartbeat_interval: Duration,
+    /// Where the offline announcement goes on clean shutdown.
+    pub offline_subject: Option<String>,
+    /// Follow changes under the root.
+    pub watch: bool,
+    /// Quiet time before a burst of file changes is applied.
+    pub debounce: Duration,
+    /// Shared handle: revoke, current catalog, transfers.
+    pub control: ServeControl,
+    /// Optional observer.
+    pub events: Option<EventHook>,
+}
+
+impl std::fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeConfig")
+            .field("catalog", &self.catalog.name)
+            .field("owner", &self.owner)
+            .field("signer", &self.signer.public_key())
+            .field("max_transfers", &self.max_transfers)
+            .field("chunk_size", &self.chunk_size)
+            .field("window", &self.window)
+            .field("heartbeat_subject", &self.heartbeat_subject)
+            .field("offline_subject", &self.offline_subject)
+            .field("watch", &self.watch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServeConfig {
+    /// Defaults: owner-only access, 4 transfers, 1 MiB chunks, window 8,
+    /// 30 s credit timeout, heartbeats every 30 s to no subject, live
+    /// updates on with 500 ms debounce.
+    pub fn new(catalog: Catalog, owner: &str, signer: KeyPair, signer_jwt: &str) -> Self {
+        let o = owner.to_owned();
+        Self {
+            catalog,
+            catalog_path: None,
+            owner: owner.to_owned(),
+            signer,
+            signer_jwt: signer_jwt.to_owned(),
+            access: Arc::new(move |caller, _| caller == o),
+            max_transfers: 4,
+            chunk_size: DEFAULT_CHUNK,
+            window: DEFAULT_WINDOW,
+            credit_timeout: Duration::from_secs(30),
+            heartbeat_subject: None,
+            heartbeat_interval: Duration::from_secs(30),
+            offline_subject: None,
+            watch: true,
+            debounce: Duration::from_millis(500),
+            control: ServeControl::new(),
+            events: None,
+        }
+    }
+}
+
+/// What request handlers share.
+pub(crate) struct Shared {
+    pub(crate) client: async_nats::Client,
+    pub(crate) owner: String,
+    pub(crate) catalog_name: String,
+    pub(crate) signer: KeyPair,
+    pub(crate) signer_jwt: String,
+    pub(crate) access: AccessHook,
+    pub(crate) chunk_size: u32,
+    pub(crate) window: u32,
+    pub(crate) credit_timeout: Duration,
+    pub(crate) control: ServeControl,
+    pub(crate) events: Option<EventHook>,
+    pub(crate) slots: Arc<Semaphore>,
+    pub(crate) max_transfers: usize,
+}
+
+impl Shared {
+    pub(crate) fn emit(&self, e: ServeEvent) {
+        if let Some(h) = &self.events {
+            h(&e);
+        }
+    }
+}
+
+/// Serves `config.catalog` on `client` until `shutdown` completes, then
+/// stops transfers (the receivers get an abort), announces offline and
+/// returns. Dropping the future instead (a crash, a killed task) stops
+/// everything without the announcement; receivers then time out and can
+/// resume.
+pub async fn serve(
+    client: async_nats::Client,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    check_public_key(&config.owner, KeyKind::Account)
+        .map_err(|e| Error::Invalid(format!("owner: {e}")))?;
+    natster_proto::names::check_catalog_name(&config.catalog.name).map_err(Error::Invalid)?;
+    if config.max_transfers == 0 || config.window == 0 || config.window > MAX_WINDOW {
+        return Err(Error::Invalid(
+            "max_transfers and window must be at least 1 (window at most 64)".into(),
+        ));
+    }
+    let ServeConfig {
+        mut catalog,
+        catalog_path,
+        owner,
+        signer,
+        signer_jwt,
+        access,
+        max_transfers,
+        chunk_size,
+        window,
+        credit_timeout,
+        heartbeat_subject,
+        heartbeat_interval,
+        offline_subject,
+        watch,
+        debounce,
+        control,
+        events,
+    } = config;
+    let root = catalog.root_dir.clone();
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        owner: owner.clone(),
+        catalog_name: catalog.name.clone(),
+        signer,
+        signer_jwt,
+        access,
+        chunk_size,
+        window,
+        credit_timeout,
+        control: control.clone(),
+        events,
+        slots: Arc::new(Semaphore::new(max_transfers)),
+        max_transfers,
+    });
+
+    // Catch up with changes made while nobody was serving, and learn the
+    // inodes that rename detection needs.
+    let mut watcher = None;
+    if watch {
+        watcher = Some(crate::watch::Watcher::new(&root)?);
+        let (c, report) = tokio::task::spawn_blocking(move || {
+            let r = rescan(&mut catalog, &|_| {});
+            (catalog, r)
+        })
+        .await
+        .map_err(|e| Error::Invalid(format!("rescan task failed: {e}")))?;
+        catalog = c;
+        let report = report?;
+        if report.changed_anything() {
+            save(&catalog, catalog_path.as_ref(), &shared);
+            shared.emit(ServeEvent::Updated {
+                revision: catalog.revision,
+                report,
+            });
+        }
+    }
+    control.set_catalog(catalog);
+
+    let service = async_nats::service::ServiceExt::service_builder(&client)
+        .description(format!("Natster catalog {}", shared.catalog_name))
+        .metadata(
+            [
+                ("owner".to_owned(), owner.clone()),
+                ("catalog".to_owned(), shared.catalog_name.clone()),
+            ]
+            .into_iter()
+            .collect(),
+        )
+        .queue_group("natster-catalog")
+        .start("natster-catalog", env!("CARGO_PKG_VERSION"))
+        .await
+        .map_err(Error::nats)?;
+    let mut endpoint = service
+        .endpoint_builder()
+        .name("catalog")
+        .add(natster_proto::subjects::catalog_export(
+            &owner,
+            &shared.catalog_name,
+        ))
+        .await
+        .map_err(Error::nats)?;
+    client.flush().await.map_err(Error::nats)?;
+    shared.emit(ServeEvent::Started {
+        revision: control.catalog().map_or(0, |c| c.revision),
+    });
+
+    let mut transfers = JoinSet::new();
+    let mut heartbeat = tokio::time::interval(heartbeat_interval);
+    let mut rescanning: Option<tokio::task::JoinHandle<(Catalog, Result<ScanReport>)>> = None;
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            req = endpoint.next() => {
+                let Some(req) = req else {
+                    return Err(Error::Nats("the service subscription ended".into()));
+                };
+                handlers::handle(&shared, req, &mut transfers).await;
+            }
+            _ = heartbeat.tick() => send_heartbeat(&shared, heartbeat_subject.as_deref(), true).await,
+            batch = async { match watcher.as_mut() { Some(w) => w.next_batch(debounce).await, None => None } },
+                if watcher.is_some() && rescanning.is_none() =>
+            {
+                if batch.is_none() {
+                    shared.emit(ServeEvent::Warning("the file watcher stopped; live updates are off".into()));
+                    watcher = None;
+                    continue;
+                }
+                if let Some(current) = control.catalog() {
+                    let mut c = (*current).clone();
+                    rescanning = Some(tokio::task::spawn_blocking(move || {
+                        let r = rescan(&mut c, &|_| {});
+                        (c, r)
+                    }));
+                }
+            }
+            done = async { match rescanning.as_mut() { Some(h) => h.await, None => std::future::pending().await } },
+                if rescanning.is_some() =>
+            {
+                rescanning = None;
+                match done {
+                    Ok((c, Ok(report))) if report.changed_anything() => {
+                        save(&c, catalog_path.as_ref(), &shared);
+                        let revision = c.revision;
+                        control.set_catalog(c);
+                        shared.emit(ServeEvent::Updated { revision, report });
+                        send_heartbeat(&shared, heartbeat_subject.as_deref(), true).await;
+                    }
+                    Ok((_, Ok(_))) => {}
+                    Ok((_, Err(e))) => shared.emit(ServeEvent::Warning(format!("rescan failed: {e}"))),
+                    Err(e) => shared.emit(ServeEvent::Warning(format!("rescan task failed: {e}"))),
+                }
+            }
+            Some(_) = transfers.join_next(), if !transfers.is_empty() => {}
+        }
+    }
+
+    // Clean shutdown: no new requests, abort transfers, then say goodbye.
+    let _ = endpoint.stop().await;
+    control.cancel_all("the catalog server is shutting down");
+    let drained = tokio::time::timeout(Duration::from_secs(5), async {
+        while transfers.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        transfers.shutdown().await;
+    }
+    send_heartbeat(&shared, offline_subject.as_deref(), false).await;
+    let _ = service.stop().await;
+    let _ = client.flush().await;
+    shared.emit(ServeEvent::Stopped);
+    Ok(())
+}
+
+fn save(c: &Catalog, path: Option<&PathBuf>, shared: &Shared) {
+    if let Some(p) = path {
+        if let Err(e) = c.save(p) {
+            shared.emit(ServeEvent::Warning(format!("cannot save the catalog: {e}")));
+        }
+    }
+}
+
+async fn send_heartbeat(shared: &Shared, subject: Option<&str>, online: bool) {
+    let Some(c) = shared.control.catalog() else {
+        return;
+    };
+    let hb = Heartbeat {
+        catalog: c.name.clone(),
+        account_key: shared.owner.clone(),
+        revision: c.revision,
+        last_modified: c.last_modified,
+        online,
+    };
+    if let Some(s) = subject {
+        if let Ok(body) = serde_json::to_vec(&hb) {
+            if let Err(e) = shared.client.publish(s.to_owned(), body.into()).await {
+                shared.emit(ServeEvent::Warning(format!("heartbeat to {s} failed: {e}")));
+            }
+            if !online {
+                let _ = shared.client.flush().await;
+            }
+        }
+    }
+    shared.emit(ServeEvent::Heartbeat(hb));
+}

@@ -1,0 +1,221 @@
+//! Attacks and refusals: rogue publishers on the transfer subject, forged
+//! offers, access denied, busy, revocation in flight.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Fixture, assert_nothing_at, bytes, gate};
+use futures_util::StreamExt;
+use natster_catalog::{DownloadOptions, Error};
+use natster_testkit::AccountFixture;
+
+const CHUNK: u32 = 64 << 10;
+
+/// What the rogue does with the chunks it sees.
+#[derive(Clone, Copy, Debug)]
+enum Rogue {
+    /// Publishes random bytes shaped like a frame.
+    Inject,
+    /// Publishes chunk 0 again.
+    Replay,
+    /// Publishes chunk 0 relabelled as chunk 3 (out of order).
+    Reorder,
+}
+
+async fn rogue_case(mode: Rogue) {
+    let data = bytes(2 << 20, 21);
+    let fx = Fixture::new(&[("a.bin", data)]).await;
+    let _running = fx.start(fx.config()).await;
+    let reader = fx.reader().await;
+    // Another user of the owner's account sees every media subject.
+    let rogue = fx
+        .alice
+        .user("rogue", |_| {})
+        .connect(&fx.server.url())
+        .await
+        .expect("rogue");
+    let mut spy = rogue
+        .subscribe(format!("{}.natster.media.>", fx.owner()))
+        .await
+        .expect("spy");
+    rogue.flush().await.expect("flush");
+    let (published_tx, published_rx) = std::sync::mpsc::channel::<()>();
+    let published_rx = Arc::new(std::sync::Mutex::new(published_rx));
+    tokio::spawn(async move {
+        let Some(first) = spy.next().await else {
+            return;
+        };
+        let mut frame = first.payload.to_vec();
+        match mode {
+            Rogue::Inject => frame = bytes(frame.len(), 99),
+            Rogue::Replay => {}
+            Rogue::Reorder => frame[2..10].copy_from_slice(&3u64.to_be_bytes()),
+        }
+        if let Rogue::Inject = mode {
+            // Keep a valid-looking header so only the tag can catch it.
+            frame[0] = 1;
+            frame[1] = 0;
+            frame[2..10].copy_from_slice(&1u64.to_be_bytes());
+        }
+        rogue
+            .publish(first.subject.clone(), frame.into())
+            .await
+            .expect("rogue publish");
+        rogue.flush().await.expect("rogue flush");
+        let _ = published_tx.send(());
+    });
+    let out = fx.out("a.bin");
+    let opts = DownloadOptions {
+        chunk_size: Some(CHUNK),
+        progress: Some(Arc::new(move |_, _| {
+            // Hold the receiver (and so the sender, by credit) until the
+            // rogue's frame is on its way: the attack lands mid-transfer.
+            let _ = published_rx
+                .lock()
+                .expect("lock")
+                .recv_timeout(Duration::from_secs(10));
+        })),
+        ..DownloadOptions::default()
+    };
+    let err = reader
+        .download(&fx.hash_of("a.bin"), &out, opts)
+        .await
+        .expect_err("the attack is detected");
+    assert!(matches!(err, Error::Integrity(_)), "{mode:?}: {err}");
+    assert_nothing_at(&out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_chunk_is_detected() {
+    rogue_case(Rogue::Inject).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_chunk_is_detected() {
+    rogue_case(Rogue::Replay).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reordered_chunk_is_detected() {
+    rogue_case(Rogue::Reorder).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_offers_are_rejected() {
+    let fx = Fixture::new(&[("a.bin", bytes(1000, 1))]).await;
+    let reader = fx.reader().await;
+    let hash = fx.hash_of("a.bin");
+
+    // 1. The offer signed by a key other than the one the JWT names.
+    let mut config = fx.config();
+    config.signer = natster_auth::KeyPair::new_user();
+    let running = fx.start(config).await;
+    let out = fx.out("a.bin");
+    let err = reader
+        .download(&hash, &out, DownloadOptions::default())
+        .await
+        .expect_err("wrong signer");
+    assert!(matches!(err, Error::Untrusted(_)), "{err}");
+    assert_nothing_at(&out);
+    running.shutdown().await.expect("stop");
+
+    // 2. A signer JWT issued by a key that is not the owner's signing key.
+    let stranger = AccountFixture {
+        signing: natster_auth::KeyPair::new_account(),
+        ..fx.alice.clone()
+    };
+    let forged = stranger.user("forger", |_| {});
+    let mut config = fx.config();
+    config.signer = forged.key.clone();
+    config.signer_jwt = forged.jwt.clone();
+    let _running = fx.start(config).await;
+    let err = reader
+        .download(&hash, &out, DownloadOptions::default())
+        .await
+        .expect_err("foreign JWT");
+    assert!(matches!(err, Error::Untrusted(_)), "{err}");
+    assert_nothing_at(&out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_denied_gets_403_and_no_media() {
+    let fx = Fixture::new(&[("a.bin", bytes(100_000, 2))]).await;
+    let mut config = fx.config();
+    config.access = Arc::new(|_, _| false);
+    let _running = fx.start(config).await;
+    let watcher = fx
+        .alice
+        .user("watcher", |_| {})
+        .connect(&fx.server.url())
+        .await
+        .expect("watcher");
+    let mut media = watcher.subscribe("*.natster.media.>").await.expect("sub");
+    watcher.flush().await.expect("flush");
+    let reader = fx.reader().await;
+    let err = reader.contents().await.expect_err("get refused");
+    assert!(matches!(err, Error::Api { code: 403, .. }), "{err}");
+    let out = fx.out("a.bin");
+    let err = reader
+        .download(&fx.hash_of("a.bin"), &out, DownloadOptions::default())
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Error::Api { code: 403, .. }), "{err}");
+    assert_nothing_at(&out);
+    // Round trip through the server so anything published would have arrived.
+    watcher.flush().await.expect("flush");
+    let got = tokio::time::timeout(Duration::from_millis(300), media.next()).await;
+    assert!(got.is_err(), "no media was published: {got:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_then_revoke_in_flight() {
+    let fx = Fixture::new(&[("a.bin", bytes(2 << 20, 3)), ("b.bin", bytes(10, 4))]).await;
+    let mut config = fx.config();
+    config.max_transfers = 1;
+    let running = fx.start(config).await;
+    let control = running.control.clone();
+    let reader = fx.reader().await;
+    let out = fx.out("a.bin");
+    let (g, ctl) = gate();
+    let opts = DownloadOptions {
+        chunk_size: Some(CHUNK),
+        progress: Some(Arc::new(move |_, _| g.arrive())),
+        ..DownloadOptions::default()
+    };
+    let first = {
+        let (reader, hash, out) = (reader.clone(), fx.hash_of("a.bin"), out.clone());
+        tokio::spawn(async move { reader.download(&hash, &out, opts).await })
+    };
+    ctl.wait().await;
+
+    // The only slot is taken.
+    let err = reader
+        .download(
+            &fx.hash_of("b.bin"),
+            &fx.out("b.bin"),
+            DownloadOptions::default(),
+        )
+        .await
+        .expect_err("busy");
+    assert!(matches!(err, Error::Api { code: 503, .. }), "{err}");
+    assert_nothing_at(&fx.out("b.bin"));
+    let (part, sidecar) =
+        natster_catalog::transfer::receiver::part_paths(&fx.out("b.bin")).expect("paths");
+    assert!(
+        !part.exists() && !sidecar.exists(),
+        "a refused download leaves no partial file"
+    );
+
+    // Revoke the caller while its transfer is paused: it ends at the next chunk.
+    assert_eq!(control.transfers().len(), 1);
+    assert_eq!(control.revoke(&fx.owner()), 1);
+    ctl.release();
+    let err = first.await.expect("join").expect_err("revoked");
+    assert!(
+        matches!(err, Error::Aborted(ref m) if m.contains("revoked")),
+        "{err}"
+    );
+    assert_nothing_at(&out);
+}

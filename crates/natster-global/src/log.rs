@@ -1,0 +1,234 @@
+//! The event log: CloudEvents appended to `NATSTER_EVENTS` with a JetStream
+//! acknowledgement and a `Nats-Msg-Id`, and point reads of the last event on
+//! a subject (what validation asks: "is this share live?").
+//!
+//! The original wrote events with a core publish, so a success reply could
+//! name an event that was never stored. Here a success means JetStream
+//! stored it; a retry with the same id is stored once.
+
+use std::time::Duration;
+
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream::DirectGetErrorKind;
+use async_nats::jetstream::{self, stream};
+
+use crate::clock;
+use crate::store::to_bytes;
+use crate::wire::{CloudEvent, Event};
+
+/// Fills a subject slot that does not apply to an event.
+pub(crate) const NONE: &str = "none";
+
+/// Why an append failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AppendError {
+    /// The expected last sequence on the subject did not hold (e.g. the
+    /// account is already initialized).
+    #[error("an event already exists where none was expected")]
+    Conflict,
+    /// JetStream did not answer in time, even after retries.
+    #[error("the event log is unavailable: {0}")]
+    Unavailable(String),
+    /// JetStream refused the event (e.g. the log is full).
+    #[error("the event log refused the event: {0}")]
+    Rejected(String),
+}
+
+/// Appends to and reads from the event stream.
+#[derive(Debug, Clone)]
+pub(crate) struct EventLog {
+    js: jetstream::Context,
+    stream: stream::Stream,
+    retry_for: Duration,
+}
+
+/// A stored event and its stream sequence.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub(crate) event: CloudEvent,
+    pub(crate) seq: u64,
+}
+
+/// The short name of an event's type, used as the subject's last token.
+pub(crate) fn short_type(event: &Event) -> &'static str {
+    match event {
+        Event::AccountInitialized { .. } => "account_initialized",
+        Event::CatalogShared { .. } => "catalog_shared",
+        Event::CatalogUnshared { .. } => "catalog_unshared",
+        Event::CatalogImported { .. } => "catalog_imported",
+        Event::CatalogRevised { .. } => "catalog_revised",
+        Event::WebSessionBound { .. } => "web_session_bound",
+        Event::WebSessionRevoked { .. } => "web_session_revoked",
+    }
+}
+
+/// `natster.events.<origin>.<target>.<catalog>.<type>`: the slots let
+/// validation find the last event about one share or one account with a
+/// single direct get, and let a consumer filter by origin or type.
+pub(crate) fn subject(event: &Event) -> String {
+    let (origin, target, catalog) = match event {
+        Event::AccountInitialized { account, .. } => (account.as_str(), NONE, NONE),
+        Event::CatalogShared {
+            owner,
+            catalog,
+            target,
+            ..
+        }
+        | Event::CatalogUnshared {
+            owner,
+            catalog,
+            target,
+        } => (owner.as_str(), target.as_str(), catalog.as_str()),
+        Event::CatalogImported {
+            importer,
+            owner,
+            catalog,
+        } => (importer.as_str(), owner.as_str(), catalog.as_str()),
+        Event::CatalogRevised { owner, catalog, .. } => (owner.as_str(), NONE, catalog.as_str()),
+        Event::WebSessionBound {
+            account, session, ..
+        }
+        | Event::WebSessionRevoked { account, session } => {
+            (account.as_str(), session.as_str(), NONE)
+        }
+    };
+    event_subject(origin, target, catalog, short_type(event))
+}
+
+/// The subject for explicit slots (what validation looks up).
+pub(crate) fn event_subject(origin: &str, target: &str, catalog: &str, kind: &str) -> String {
+    format!("natster.events.{origin}.{target}.{catalog}.{kind}")
+}
+
+/// The account that caused an event.
+fn origin(event: &Event) -> &str {
+    match event {
+        Event::AccountInitialized { account, .. }
+        | Event::WebSessionBound { account, .. }
+        | Event::WebSessionRevoked { account, .. } => account,
+        Event::CatalogShared { owner, .. }
+        | Event::CatalogUnshared { owner, .. }
+        | Event::CatalogRevised { owner, .. } => owner,
+        Event::CatalogImported { importer, .. } => importer,
+    }
+}
+
+/// The CloudEvents `subject`: what the event is about.
+fn about(event: &Event) -> String {
+    match event {
+        Event::AccountInitialized { account, .. } => account.clone(),
+        Event::CatalogShared { owner, catalog, .. }
+        | Event::CatalogUnshared { owner, catalog, .. }
+        | Event::CatalogImported { owner, catalog, .. }
+        | Event::CatalogRevised { owner, catalog, .. } => format!("{owner}.{catalog}"),
+        Event::WebSessionBound { session, .. } | Event::WebSessionRevoked { session, .. } => {
+            session.clone()
+        }
+    }
+}
+
+/// Wraps `event` in its CloudEvents envelope, timed now.
+pub(crate) fn envelope(id: String, event: Event) -> CloudEvent {
+    CloudEvent {
+        specversion: "1.0".into(),
+        source: format!("/natster/accounts/{}", origin(&event)),
+        subject: about(&event),
+        id,
+        time: clock::now_rfc3339(),
+        datacontenttype: "application/json".into(),
+        event,
+    }
+}
+
+impl EventLog {
+    pub(crate) fn new(js: jetstream::Context, stream: stream::Stream, retry_for: Duration) -> Self {
+        Self {
+            js,
+            stream,
+            retry_for,
+        }
+    }
+
+    /// Appends `event` with id `id` (also its `Nats-Msg-Id`). With
+    /// `first_on_subject`, JetStream refuses it when its subject already
+    /// holds an event: that makes "initialize once" atomic across instances
+    /// and beyond the duplicate window.
+    pub(crate) async fn append(
+        &self,
+        id: String,
+        event: Event,
+        first_on_subject: bool,
+    ) -> Result<(CloudEvent, jetstream::publish::PublishAck), AppendError> {
+        let subject = subject(&event);
+        let cloud = envelope(id, event);
+        let mut msg = PublishMessage::build()
+            .payload(to_bytes(&cloud))
+            .message_id(&cloud.id)
+            .header("Content-Type", "application/cloudevents+json");
+        if first_on_subject {
+            msg = msg.expected_last_subject_sequence(0);
+        }
+        let deadline = tokio::time::Instant::now() + self.retry_for;
+        let mut backoff = Duration::from_millis(25);
+        loop {
+            let attempt = match self.js.send_publish(subject.clone(), msg.clone()).await {
+                Ok(ack) => ack.await,
+                Err(e) => Err(e),
+            };
+            let err = match attempt {
+                Ok(ack) => return Ok((cloud, ack)),
+                Err(e) => e,
+            };
+            match err.kind() {
+                PublishErrorKind::WrongLastSequence => return Err(AppendError::Conflict),
+                // No responders (no stream leader yet), a lost ack, a broken
+                // connection: the same Nats-Msg-Id makes a retry safe.
+                PublishErrorKind::StreamNotFound
+                | PublishErrorKind::TimedOut
+                | PublishErrorKind::BrokenPipe
+                | PublishErrorKind::MaxAckPending => {
+                    if tokio::time::Instant::now() + backoff > deadline {
+                        return Err(AppendError::Unavailable(err.to_string()));
+                    }
+                    tracing::debug!("event append retry after {backoff:?}: {err}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                }
+                _ => return Err(AppendError::Rejected(err.to_string())),
+            }
+        }
+    }
+
+    /// The last event on `subject`, if any.
+    pub(crate) async fn last(&self, subject: &str) -> Result<Option<Stored>, String> {
+        match self.stream.direct_get_last_for_subject(subject).await {
+            Ok(msg) => {
+                let event: CloudEvent = serde_json::from_slice(&msg.payload).map_err(|e| {
+                    format!("event {} in the log is not readable: {e}", msg.sequence)
+                })?;
+                Ok(Some(Stored {
+                    event,
+                    seq: msg.sequence,
+                }))
+            }
+            Err(e) if matches!(e.kind(), DirectGetErrorKind::NotFound) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Whether `account` has an `account_initialized` event.
+    pub(crate) async fn initialized(&self, account: &str) -> Result<Option<Stored>, String> {
+        self.last(&event_subject(account, NONE, NONE, "account_initialized"))
+            .await
+    }
+
+    /// Number of events in the log.
+    pub(crate) async fn count(&self) -> Result<u64, String> {
+        self.stream
+            .get_info()
+            .await
+            .map(|i| i.state.messages)
+            .map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,481 @@
+//! The JetStream resources every instance shares, created on start when
+//! missing: the event stream, the projection buckets, the online and
+//! one-time-code buckets with per-key TTLs, and the durable consumers.
+//! Also the small KV helpers the rest of the crate builds on.
+
+use std::time::Duration;
+
+use async_nats::jetstream::ErrorCode;
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::{self, consumer, kv, stream};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::GlobalConfig;
+use crate::error::GlobalError;
+
+/// The event log.
+pub const EVENTS_STREAM: &str = "NATSTER_EVENTS";
+/// Subjects of the event log: `natster.events.<origin>.<target>.<catalog>.<type>`,
+/// `none` where a slot does not apply.
+pub const EVENTS_SUBJECTS: &str = "natster.events.>";
+/// Projection: one key per account (`<account>`).
+pub const ACCOUNTS_BUCKET: &str = "NATSTER_ACCOUNTS";
+/// Projection: one key per share, twice: `out.<owner>.<catalog>.<target>`
+/// and `in.<target>.<owner>.<catalog>`. One key per share (not one list per
+/// account) so a catalog shared with 10,000 accounts is not one 1 MiB value.
+pub const SHARES_BUCKET: &str = "NATSTER_SHARES";
+/// Projection: one key per catalog that ever reported a revision (`<owner>.<catalog>`).
+pub const CATALOGS_BUCKET: &str = "NATSTER_CATALOGS";
+/// Projection: totals, key [`STATS_KEY`].
+pub const STATS_BUCKET: &str = "NATSTER_STATS";
+/// The one key of [`STATS_BUCKET`].
+pub const STATS_KEY: &str = "totals";
+/// Every projection bucket: deleting these and [`PROJECTOR_CONSUMER`] and
+/// restarting rebuilds them from the log.
+pub const PROJECTION_BUCKETS: [&str; 4] = [
+    ACCOUNTS_BUCKET,
+    SHARES_BUCKET,
+    CATALOGS_BUCKET,
+    STATS_BUCKET,
+];
+/// Online catalogs, `<owner>.<catalog>`, each with a per-key TTL.
+pub const ONLINE_BUCKET: &str = "NATSTER_ONLINE";
+/// One-time codes, `<code>`, each with a per-key TTL.
+pub const CODES_BUCKET: &str = "NATSTER_CODES";
+/// Durable consumer on the event log that drives the projections.
+pub const PROJECTOR_CONSUMER: &str = "natster-projector";
+/// Durable consumer on the online bucket that turns expiries into feed events.
+pub const ONLINE_WATCH_CONSUMER: &str = "natster-online-watch";
+/// Most keys one listing returns.
+const MAX_LIST: usize = 100_000;
+
+/// Handles on everything shared.
+#[derive(Debug, Clone)]
+pub(crate) struct Store {
+    pub(crate) js: jetstream::Context,
+    pub(crate) events: stream::Stream,
+    pub(crate) accounts: Bucket,
+    pub(crate) shares: Bucket,
+    pub(crate) catalogs: Bucket,
+    pub(crate) stats: Bucket,
+    pub(crate) online: Bucket,
+    pub(crate) codes: Bucket,
+}
+
+impl Store {
+    /// Opens or creates every stream, bucket and consumer.
+    pub(crate) async fn open(
+        client: async_nats::Client,
+        config: &GlobalConfig,
+    ) -> Result<Self, GlobalError> {
+        // Generous: in a cluster JetStream has no leader for seconds after a node dies.
+        let mut js = jetstream::new(client);
+        js.set_timeout(Duration::from_secs(10));
+
+        let events = js
+            .get_or_create_stream(stream::Config {
+                name: EVENTS_STREAM.into(),
+                description: Some("Natster event log (CloudEvents 1.0 JSON)".into()),
+                subjects: vec![EVENTS_SUBJECTS.into()],
+                max_bytes: config.events_max_bytes,
+                // A full log refuses new events (the caller gets an error)
+                // instead of silently dropping acknowledged old ones.
+                discard: stream::DiscardPolicy::New,
+                duplicate_window: config.duplicate_window,
+                num_replicas: config.replicas,
+                // Validation reads the last event of a subject directly.
+                allow_direct: true,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| GlobalError::setup(EVENTS_STREAM, e))?;
+
+        let projection = |bucket: &str| kv::Config {
+            bucket: bucket.into(),
+            description: "Natster projection, rebuilt from NATSTER_EVENTS".into(),
+            history: 1,
+            max_bytes: config.projection_max_bytes,
+            num_replicas: config.replicas,
+            ..Default::default()
+        };
+        let accounts = open_bucket(&js, projection(ACCOUNTS_BUCKET)).await?;
+        let shares = open_bucket(&js, projection(SHARES_BUCKET)).await?;
+        let catalogs = open_bucket(&js, projection(CATALOGS_BUCKET)).await?;
+        let stats = open_bucket(&js, projection(STATS_BUCKET)).await?;
+
+        let ephemeral = |bucket: &str, description: &str| kv::Config {
+            bucket: bucket.into(),
+            description: description.into(),
+            history: 1,
+            max_bytes: config.ephemeral_max_bytes,
+            num_replicas: config.replicas,
+            // Per-key TTLs, and a delete marker when one runs out: the
+            // marker is how an expired heartbeat becomes "offline".
+            limit_markers: Some(Duration::from_secs(60)),
+            ..Default::default()
+        };
+        let online = open_bucket(
+            &js,
+            ephemeral(ONLINE_BUCKET, "Natster catalogs online (per-key TTL)"),
+        )
+        .await?;
+        let codes = open_bucket(
+            &js,
+            ephemeral(CODES_BUCKET, "Natster one-time codes (per-key TTL)"),
+        )
+        .await?;
+
+        let store = Self {
+            js,
+            events,
+            accounts,
+            shares,
+            catalogs,
+            stats,
+            online,
+            codes,
+        };
+        store.ensure_projector().await?;
+        store.ensure_online_watch().await?;
+        Ok(store)
+    }
+
+    /// The projector's consumer. When it is missing the projections start
+    /// over: they are emptied first, so a fold never lands on state the new
+    /// consumer will replay.
+    async fn ensure_projector(&self) -> Result<(), GlobalError> {
+        if consumer_exists(&self.events, PROJECTOR_CONSUMER).await? {
+            return Ok(());
+        }
+        for b in [&self.accounts, &self.shares, &self.catalogs, &self.stats] {
+            b.kv.stream
+                .purge()
+                .await
+                .map_err(|e| GlobalError::setup(format!("purge {}", b.kv.name), e))?;
+        }
+        self.events
+            .create_consumer(projector_config())
+            .await
+            .map_err(|e| GlobalError::setup(PROJECTOR_CONSUMER, e))?;
+        Ok(())
+    }
+
+    async fn ensure_online_watch(&self) -> Result<(), GlobalError> {
+        if consumer_exists(&self.online.kv.stream, ONLINE_WATCH_CONSUMER).await? {
+            return Ok(());
+        }
+        self.online
+            .kv
+            .stream
+            .create_consumer(consumer::pull::Config {
+                durable_name: Some(ONLINE_WATCH_CONSUMER.into()),
+                description: Some("Natster: expired heartbeats -> offline feed".into()),
+                deliver_policy: consumer::DeliverPolicy::New,
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_secs(30),
+                // Only the key and the operation matter, never the value.
+                headers_only: true,
+                max_ack_pending: 10_000,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| GlobalError::setup(ONLINE_WATCH_CONSUMER, e))?;
+        Ok(())
+    }
+}
+
+/// The projector consumer: one event in flight across all instances, so
+/// folds apply strictly in log order even with several instances pulling.
+pub(crate) fn projector_config() -> consumer::pull::Config {
+    consumer::pull::Config {
+        durable_name: Some(PROJECTOR_CONSUMER.into()),
+        description: Some("Natster projections (folds over NATSTER_EVENTS)".into()),
+        deliver_policy: consumer::DeliverPolicy::All,
+        ack_policy: consumer::AckPolicy::Explicit,
+        ack_wait: Duration::from_secs(10),
+        max_ack_pending: 1,
+        ..Default::default()
+    }
+}
+
+async fn open_bucket(js: &jetstream::Context, config: kv::Config) -> Result<Bucket, GlobalError> {
+    let name = config.bucket.clone();
+    let kv = match js.get_stream(format!("KV_{name}")).await {
+        Ok(_) => js
+            .get_key_value(&name)
+            .await
+            .map_err(|e| GlobalError::setup(&name, e)),
+        Err(e) if is_not_found(&e) => js
+            .create_key_value(config)
+            .await
+            .map_err(|e| GlobalError::setup(&name, e)),
+        Err(e) => Err(GlobalError::setup(&name, e)),
+    }?;
+    Ok(Bucket { kv, js: js.clone() })
+}
+
+fn is_not_found(e: &jetstream::context::GetStreamError) -> bool {
+    matches!(e.kind(), jetstream::context::GetStreamErrorKind::JetStream(j)
+        if j.error_code() == ErrorCode::STREAM_NOT_FOUND)
+}
+
+async fn consumer_exists(stream: &stream::Stream, name: &str) -> Result<bool, GlobalError> {
+    match stream.consumer_info(name).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == jetstream::context::ConsumerInfoErrorKind::NotFound => Ok(false),
+        Err(e) => Err(GlobalError::setup(name, e)),
+    }
+}
+
+// ---------------------------------------------------------------- KV helpers
+
+/// A KV failure inside the service.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum KvError {
+    /// JetStream did not answer or refused.
+    #[error("{0}")]
+    Nats(String),
+    /// A stored value is not the JSON we wrote.
+    #[error("corrupt value at {key}: {err}")]
+    Corrupt {
+        /// The key.
+        key: String,
+        /// The parse error.
+        err: String,
+    },
+    /// Someone else changed the key between our read and write, too often.
+    #[error("kept losing races on {0}")]
+    Contended(String),
+}
+
+fn nats(e: impl std::fmt::Display) -> KvError {
+    KvError::Nats(e.to_string())
+}
+
+/// A KV bucket and the JetStream context to write to it with headers
+/// (compare-and-set, per-key TTL), which `kv::Store` does not offer for puts.
+#[derive(Debug, Clone)]
+pub(crate) struct Bucket {
+    pub(crate) kv: kv::Store,
+    js: jetstream::Context,
+}
+
+impl Bucket {
+    /// The latest message on a key: its value (`None` when the latest is a
+    /// delete/purge marker) and its stream sequence (for compare-and-set).
+    pub(crate) async fn read(&self, key: &str) -> Result<Option<(Option<Bytes>, u64)>, KvError> {
+        let kv = &self.kv;
+        let subject = format!("{}{}", kv.prefix, key);
+        match kv.stream.direct_get_last_for_subject(subject).await {
+            Ok(msg) => {
+                let deleted = msg
+                    .headers
+                    .get("KV-Operation")
+                    .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
+                    || msg.headers.get("Nats-Marker-Reason").is_some();
+                Ok(Some(((!deleted).then_some(msg.payload), msg.sequence)))
+            }
+            Err(e) if matches!(e.kind(), stream::DirectGetErrorKind::NotFound) => Ok(None),
+            Err(e) => Err(nats(e)),
+        }
+    }
+
+    /// The JSON value at `key`, if there is one.
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, KvError> {
+        match self.read(key).await? {
+            Some((Some(bytes), _)) => parse(key, &bytes).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+pub(crate) fn parse<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, KvError> {
+    serde_json::from_slice(bytes).map_err(|e| KvError::Corrupt {
+        key: key.to_owned(),
+        err: e.to_string(),
+    })
+}
+
+pub(crate) fn to_bytes<T: Serialize>(value: &T) -> Bytes {
+    // Our record types are plain structs of strings and numbers; serde_json
+    // cannot fail on them.
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}
+
+impl Bucket {
+    /// Writes `value` at `key` if the key's last sequence is still `expected`
+    /// (0: the key has no message at all). `ttl` sets a per-key TTL. Returns
+    /// `Ok(false)` when someone else wrote first.
+    pub(crate) async fn put_if(
+        &self,
+        key: &str,
+        value: Bytes,
+        expected: u64,
+        ttl: Option<Duration>,
+    ) -> Result<bool, KvError> {
+        let mut msg = PublishMessage::build()
+            .payload(value)
+            .expected_last_subject_sequence(expected);
+        if let Some(ttl) = ttl {
+            msg = msg.ttl(ttl);
+        }
+        self.publish_cas(key, msg).await
+    }
+
+    /// Deletes `key` if its last sequence is still `expected`.
+    pub(crate) async fn delete_if(&self, key: &str, expected: u64) -> Result<bool, KvError> {
+        let msg = PublishMessage::build()
+            .header("KV-Operation", "DEL")
+            .expected_last_subject_sequence(expected);
+        self.publish_cas(key, msg).await
+    }
+
+    /// Purges `key` if its last sequence is still `expected`, leaving a purge
+    /// marker that itself expires (buckets with per-key TTLs only): watchers see
+    /// the removal once and the bucket does not keep a marker per key forever.
+    pub(crate) async fn remove_if(&self, key: &str, expected: u64) -> Result<bool, KvError> {
+        let msg = PublishMessage::build()
+            .header("KV-Operation", "PURGE")
+            .header("Nats-Rollup", "sub")
+            .expected_last_subject_sequence(expected)
+            .ttl(Duration::from_secs(60));
+        self.publish_cas(key, msg).await
+    }
+
+    async fn publish_cas(&self, key: &str, msg: PublishMessage) -> Result<bool, KvError> {
+        let kv = &self.kv;
+        let subject = format!("{}{}", kv.put_prefix.as_ref().unwrap_or(&kv.prefix), key);
+        let ack = self
+            .js
+            .send_publish(subject, msg)
+            .await
+            .map_err(nats)?
+            .await;
+        match ack {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.kind(), PublishErrorKind::WrongLastSequence) => Ok(false),
+            Err(e) => Err(nats(e)),
+        }
+    }
+}
+
+/// A projection record: it remembers the last event applied to it.
+pub(crate) trait Record: Serialize + DeserializeOwned {
+    /// Stream sequence of the last event folded into this record.
+    fn seq(&self) -> u64;
+}
+
+/// What a fold does to one record.
+#[derive(Debug)]
+pub(crate) enum Change<T> {
+    /// Store this.
+    Put(T),
+    /// Remove the key.
+    Delete,
+    /// Leave it.
+    Keep,
+}
+
+impl Bucket {
+    /// Applies event `seq` to the record at `key` exactly once: skipped when the
+    /// record already holds `seq` (a redelivery), written with compare-and-set so
+    /// two instances folding the same event cannot both apply it.
+    pub(crate) async fn fold_key<T: Record>(
+        &self,
+        key: &str,
+        seq: u64,
+        mut f: impl FnMut(Option<T>) -> Change<T>,
+    ) -> Result<(), KvError> {
+        for _ in 0..16 {
+            let (current, last) = match self.read(key).await? {
+                Some((Some(bytes), last)) => (Some(parse::<T>(key, &bytes)?), last),
+                Some((None, last)) => (None, last),
+                None => (None, 0),
+            };
+            if current.as_ref().is_some_and(|r| r.seq() >= seq) {
+                return Ok(());
+            }
+            let existed = current.is_some();
+            let done = match f(current) {
+                Change::Keep => return Ok(()),
+                Change::Put(v) => self.put_if(key, to_bytes(&v), last, None).await?,
+                Change::Delete if existed => self.delete_if(key, last).await?,
+                Change::Delete => return Ok(()),
+            };
+            if done {
+                return Ok(());
+            }
+        }
+        Err(KvError::Contended(key.to_owned()))
+    }
+
+    /// Every live `(key, value)` whose key matches `filter` (KV wildcards), in
+    /// one round trip: a JetStream direct batch get of the last message per
+    /// matching subject (`multi_last`, nats-server >= 2.11). No consumer is
+    /// created, so a request rate of thousands per second costs no consumer
+    /// churn (an ordered consumer per request ran into the consumer limit).
+    pub(crate) async fn list(&self, filter: &str) -> Result<Vec<(String, Bytes)>, KvError> {
+        let kv = &self.kv;
+        let client = self.js.client();
+        let inbox = client.new_inbox();
+        let mut replies = client.subscribe(inbox.clone()).await.map_err(nats)?;
+        let request = serde_json::json!({
+            "multi_last": [format!("{}{}", kv.prefix, filter)],
+            "batch": MAX_LIST,
+        });
+        client
+            .publish_with_reply(
+                format!("$JS.API.DIRECT.GET.{}", kv.stream_name),
+                inbox,
+                to_bytes(&request),
+            )
+            .await
+            .map_err(nats)?;
+        let mut out = Vec::new();
+        loop {
+            let msg = match tokio::time::timeout(Duration::from_secs(10), replies.next()).await {
+                Ok(Some(m)) => m,
+                Ok(None) => return Err(KvError::Nats("listing: subscription closed".into())),
+                Err(_) => return Err(KvError::Nats(format!("listing {filter} timed out"))),
+            };
+            match msg.status.map(|s| s.as_u16()) {
+                // End of batch.
+                Some(204) => break,
+                // Nothing matches.
+                Some(404) => break,
+                Some(code) => {
+                    return Err(KvError::Nats(format!(
+                        "listing {filter}: status {code} {}",
+                        msg.description.as_deref().unwrap_or("")
+                    )));
+                }
+                None => {}
+            }
+            let Some(headers) = msg.headers.as_ref() else {
+                continue;
+            };
+            let deleted = headers
+                .get("KV-Operation")
+                .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
+                || headers.get("Nats-Marker-Reason").is_some();
+            if deleted {
+                continue;
+            }
+            if let Some(key) = headers
+                .get("Nats-Subject")
+                .and_then(|s| s.as_str().strip_prefix(kv.prefix.as_str()))
+            {
+                out.push((key.to_owned(), msg.payload.clone()));
+            }
+        }
+        Ok(out)
+    }
+}
