@@ -23,6 +23,7 @@
 //! | `assets` | the embedded page, script and styles |
 #![deny(missing_docs)]
 
+mod accounts;
 mod assets;
 mod config;
 mod error;
@@ -37,6 +38,7 @@ mod routes;
 pub mod scope;
 mod security;
 mod session;
+mod spool;
 mod sse;
 
 use std::future::Future;
@@ -95,8 +97,8 @@ pub async fn serve(
         sessions: sessions.clone(),
         web,
         web_account,
-        hub,
-        operator_signing_keys: Arc::new(info.info.operator_signing_keys),
+        accounts: Arc::new(accounts::Accounts::new(hub, info.info.operator_signing_keys)),
+        catalogs: Arc::new(routes::catalogs::CatalogCache::default()),
         spool: Arc::new(spool.clone()),
     };
     let sweeper = {

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use natster_auth::claims::{AccountNats, UserNats};
+use natster_auth::claims::UserNats;
 use natster_auth::jwt::{Verifier, decode, now};
 use natster_auth::keys::{KeyKind, check_public_key};
 use serde::Serialize;
@@ -168,13 +168,8 @@ async fn verify_credential(
             "session credential is for another key than this session's".into(),
         ));
     }
-    let account_jwt = state.hub.account_jwt(&session.account).await?;
-    let account = Verifier::new(state.operator_signing_keys.iter().cloned())
-        .verify::<AccountNats>(&account_jwt)
-        .map_err(|e| WebError::Internal(format!("the hub's account JWT: {e}")))?;
-    if account.sub != session.account {
-        return Err(WebError::Internal("the hub returned another account".into()));
-    }
+    // Fresh: the account's signing keys are what this credential is checked against.
+    let account = state.accounts.get(&session.account, true).await?;
     let claims = Verifier::for_account(&account)
         .verify::<UserNats>(jwt)
         .map_err(|e| WebError::Forbidden(format!("session credential: {e}")))?;

@@ -96,13 +96,15 @@ pub(crate) async fn origin_check(
                 return Err(WebError::Forbidden("cross-site request refused".into()));
             }
         }
-        if let Some(origin) = h.get(header::ORIGIN) {
-            let ok = origin.to_str().is_ok_and(|o| o == state.config.origin());
-            if !ok {
-                return Err(WebError::Forbidden(
-                    "request from another origin refused".into(),
-                ));
-            }
+        // Every Origin header must be ours (a request may carry several).
+        let foreign = h
+            .get_all(header::ORIGIN)
+            .iter()
+            .any(|o| o.to_str().map_or(true, |o| o != state.config.origin()));
+        if foreign {
+            return Err(WebError::Forbidden(
+                "request from another origin refused".into(),
+            ));
         }
     }
     Ok(next.run(req).await)

@@ -328,7 +328,8 @@ impl Sessions {
         lock(&self.links).clear();
     }
 
-    /// How many sessions exist (tests and stats).
+    /// How many sessions exist.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         lock(&self.by_token).len()
     }

@@ -2,7 +2,8 @@
 //! extractor that every session route uses (cookie, then CSRF on anything
 //! that changes state).
 
-mod catalogs;
+pub(crate) mod catalogs;
+mod files;
 mod events;
 mod link;
 mod pages;
@@ -18,7 +19,9 @@ use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 
+use crate::accounts::Accounts;
 use crate::config::WebConfig;
+use crate::routes::catalogs::CatalogCache;
 use crate::error::WebError;
 use crate::security;
 use crate::session::{Session, Sessions};
@@ -35,8 +38,10 @@ pub(crate) struct AppState {
     pub(crate) web: async_nats::Client,
     /// The WEB account's key (token 1 of its global-service subjects).
     pub(crate) web_account: String,
-    pub(crate) hub: natster_hub::client::HubHttp,
-    pub(crate) operator_signing_keys: Arc<Vec<String>>,
+    /// Verified account JWTs from the hub.
+    pub(crate) accounts: Arc<Accounts>,
+    /// Catalog contents recently fetched, for Range requests.
+    pub(crate) catalogs: Arc<CatalogCache>,
     /// Where downloads in flight are spooled.
     pub(crate) spool: Arc<PathBuf>,
 }
@@ -75,6 +80,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/events", get(events::events))
         .route("/api/shares", get(catalogs::shares))
         .route("/api/stats", get(stats::stats))
+        .route("/api/catalogs/{owner}/{catalog}", get(catalogs::contents))
+        .route("/api/catalogs/{owner}/{catalog}/files/{hash}", get(files::file))
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
         .route("/assets/{file}", get(pages::asset))
         .fallback(get(pages::page))
