@@ -308,7 +308,7 @@ async fn csrf_origin_headers_and_bad_input() {
         format!("/api/catalogs/{alice_key}/movies/files/nothex"),
         format!("/api/catalogs/{alice_key}/movies/files/{hash}"),
         "/api/nothing".to_owned(),
-        "/assets/../../etc/passwd".to_owned(),
+        "/assets/%2e%2e%2fetc%2fpasswd".to_owned(),
         "/assets/nope.js".to_owned(),
     ];
     for path in gets {
