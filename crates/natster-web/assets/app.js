@@ -1,0 +1,477 @@
+// The Natster web app: plain ES modules, no build step. Routes on
+// location.pathname:
+//   /link/<code>                      device-link login
+//   /                                 catalogs shared with me and mine
+//   /c/<owner>/<catalog>[?dir=a/b]    a catalog's files
+//   /c/<owner>/<catalog>/f/<hash>     one file: preview, player, download
+//   /stats                            totals
+import { el, mount, formatSize, shortKey } from './dom.js';
+import { get, post, setCsrf, fileUrl, enc, ApiError } from './api.js';
+
+const app = document.getElementById('app');
+const nav = document.getElementById('nav');
+
+const state = {
+  session: null,        // /api/session
+  shares: null,         // /api/shares
+  online: new Map(),    // "owner/catalog" -> bool, kept live by the feed
+  events: null,         // EventSource
+};
+
+function key(owner, catalog) { return owner + '/' + catalog; }
+
+// ------------------------------------------------------------ navigation
+
+function go(path) {
+  history.pushState(null, '', path);
+  route();
+}
+
+function link(path, text, cls) {
+  return el('a', { attrs: { href: path }, class: cls, text, on: { click: (e) => {
+    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+    e.preventDefault(); go(path);
+  } } });
+}
+
+window.addEventListener('popstate', () => route());
+
+function showError(err) {
+  const msg = err instanceof Error ? err.message : String(err);
+  mount(app, el('div', { class: 'card error', attrs: { role: 'alert' } }, el('p', { text: msg })));
+}
+
+function loggedOut(reason) {
+  closeEvents();
+  state.session = null;
+  mount(nav);
+  mount(app, el('section', { class: 'card center', attrs: { id: 'logged-out' } },
+    el('h1', { text: 'Log in to Natster' }),
+    reason ? el('p', { class: 'muted', text: reason }) : null,
+    el('p', { text: 'On your computer, run:' }),
+    el('pre', { class: 'cmd', text: 'natster login' }),
+    el('p', { class: 'muted', text: 'and open the link it prints. Your keys never leave your computer; this browser gets a session that expires.' })));
+}
+
+async function route() {
+  const path = location.pathname;
+  const m = path.match(/^\/link\/([A-Za-z0-9_-]+)$/);
+  if (m) return linkPage(m[1]);
+  if (!state.session) {
+    try {
+      await loadSession();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return loggedOut(e.message.replace(/^not logged in: /, ''));
+      return showError(e);
+    }
+  }
+  if (state.session.state !== 'live') return loggedOut('This browser is waiting for approval in the terminal.');
+  renderNav();
+  try {
+    const c = path.match(/^\/c\/([^/]+)\/([^/]+)(?:\/f\/([0-9a-f]+))?$/);
+    if (c) {
+      const [owner, catalog, hash] = [decodeURIComponent(c[1]), decodeURIComponent(c[2]), c[3]];
+      return hash ? filePage(owner, catalog, hash) : catalogPage(owner, catalog);
+    }
+    if (path === '/stats') return statsPage();
+    return homePage();
+  } catch (e) { showError(e); }
+}
+
+async function loadSession() {
+  state.session = await get('/api/session');
+  setCsrf(state.session.csrf);
+  if (state.session.state === 'live') openEvents();
+}
+
+function renderNav() {
+  mount(nav,
+    link('/', 'Catalogs'),
+    link('/stats', 'Stats'),
+    el('span', { class: 'who', attrs: { title: state.session.account }, text: shortKey(state.session.account) }),
+    el('button', { class: 'link-button', attrs: { id: 'logout', type: 'button' }, text: 'Log out', on: { click: async () => {
+      try { await post('/api/logout'); } catch { /* the session may be gone already */ }
+      loggedOut('You logged out.');
+    } } }));
+}
+
+// ------------------------------------------------------------ live feed
+
+function openEvents() {
+  if (state.events) return;
+  const es = new EventSource('/api/events');
+  state.events = es;
+  es.addEventListener('phase', (ev) => {
+    let p = null;
+    try { p = JSON.parse(ev.data); } catch { return; }
+    if (p.state === 'ended') loggedOut(p.reason || 'Your session ended.');
+  });
+  es.addEventListener('feed', (ev) => {
+    let f = null;
+    try { f = JSON.parse(ev.data); } catch { return; }
+    onFeed(f);
+  });
+  es.addEventListener('resync', () => refreshShares());
+}
+
+function closeEvents() {
+  if (state.events) { state.events.close(); state.events = null; }
+}
+
+function onFeed(f) {
+  switch (f.type) {
+    case 'catalog_online':
+    case 'catalog_offline':
+      setOnline(f.owner, f.catalog, f.type === 'catalog_online');
+      toast(`${f.catalog} is ${f.type === 'catalog_online' ? 'online' : 'offline'}`);
+      break;
+    case 'share_received':
+    case 'share_revoked':
+    case 'share_added':
+    case 'share_removed':
+      refreshShares();
+      break;
+    case 'revision_changed':
+      toast(`${f.catalog} has new content`);
+      break;
+    default:
+      break;
+  }
+}
+
+function setOnline(owner, catalog, on) {
+  state.online.set(key(owner, catalog), on);
+  for (const dot of document.querySelectorAll('.dot')) {
+    if (dot.dataset.key === key(owner, catalog)) paintDot(dot, on);
+  }
+}
+
+function paintDot(dot, on) {
+  dot.classList.toggle('on', on);
+  dot.classList.toggle('off', !on);
+  dot.setAttribute('title', on ? 'online' : 'offline');
+  dot.setAttribute('aria-label', on ? 'online' : 'offline');
+}
+
+function dot(owner, catalog) {
+  const d = el('span', { class: 'dot', attrs: { role: 'img' }, dataset: { key: key(owner, catalog) } });
+  paintDot(d, !!state.online.get(key(owner, catalog)));
+  return d;
+}
+
+let toastTimer = null;
+function toast(text) {
+  let t = document.getElementById('toast');
+  if (!t) { t = el('div', { attrs: { id: 'toast', role: 'status' } }); document.body.append(t); }
+  t.textContent = text;
+  t.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => t.classList.remove('show'), 3000);
+}
+
+// ------------------------------------------------------------ login
+
+async function linkPage(code) {
+  mount(nav);
+  mount(app, el('section', { class: 'card center' }, el('p', { text: 'Opening the login link…' })));
+  let opened;
+  try {
+    opened = await post(`/api/link/${enc(code)}/open`);
+  } catch (e) {
+    return mount(app, el('section', { class: 'card center error', attrs: { id: 'link-error', role: 'alert' } },
+      el('h1', { text: 'This link cannot be used' }),
+      el('p', { text: e.message }),
+      el('p', { class: 'muted', text: 'Run natster login again for a new link.' })));
+  }
+  // The code is used up; keep it out of the address bar and history.
+  history.replaceState(null, '', '/');
+  mount(app, el('section', { class: 'card center', attrs: { id: 'confirm' } },
+    el('h1', { text: 'Check the phrase' }),
+    el('p', { text: 'Your terminal shows a phrase. Approve there only if it is exactly:' }),
+    el('p', { class: 'phrase', attrs: { id: 'phrase' }, text: opened.phrase }),
+    el('p', { class: 'muted', text: 'Account ' + opened.account })));
+  try { await loadSession(); } catch (e) { return showError(e); }
+  const es = state.events;
+  if (!es) return;
+  es.addEventListener('phase', async (ev) => {
+    let p = null;
+    try { p = JSON.parse(ev.data); } catch { return; }
+    if (p.state === 'live') {
+      state.session = null;
+      closeEvents();
+      await route();
+    }
+  });
+}
+
+// ------------------------------------------------------------ catalogs
+
+async function refreshShares() {
+  try {
+    state.shares = await get('/api/shares');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return loggedOut(e.message);
+    return;
+  }
+  for (const s of [...(state.shares.in_shares || []), ...(state.shares.out_shares || [])]) {
+    state.online.set(key(s.from_account, s.catalog), !!s.catalog_online);
+  }
+  if (location.pathname === '/') renderHome();
+}
+
+async function homePage() {
+  mount(app, el('p', { class: 'muted', text: 'Loading catalogs…' }));
+  await refreshShares();
+  if (!state.shares) throw new Error('Could not load your catalogs.');
+  renderHome();
+}
+
+function renderHome() {
+  const s = state.shares;
+  const incoming = s.in_shares || [];
+  const imported = incoming.filter((x) => x.imported);
+  const pending = incoming.filter((x) => !x.imported);
+  const mine = new Map();
+  for (const o of s.out_shares || []) {
+    if (!mine.has(o.catalog)) mine.set(o.catalog, []);
+    mine.get(o.catalog).push(o);
+  }
+  mount(app,
+    el('section', { class: 'card', attrs: { id: 'shared-with-me' } },
+      el('h2', { text: 'Shared with me' }),
+      imported.length === 0 ? el('p', { class: 'muted', text: 'Nothing yet.' }) :
+        el('ul', { class: 'catalogs' }, imported.map((c) => el('li', {},
+          dot(c.from_account, c.catalog),
+          link(`/c/${enc(c.from_account)}/${enc(c.catalog)}`, c.catalog, 'name'),
+          el('span', { class: 'muted small', attrs: { title: c.from_account }, text: 'from ' + shortKey(c.from_account) }))))),
+    pending.length === 0 ? null : el('section', { class: 'card', attrs: { id: 'pending' } },
+      el('h2', { text: 'Waiting for import' }),
+      el('ul', { class: 'catalogs' }, pending.map((c) => el('li', {},
+        dot(c.from_account, c.catalog),
+        el('span', { class: 'name', text: c.catalog }),
+        el('span', { class: 'muted small', attrs: { title: c.from_account }, text: 'from ' + shortKey(c.from_account) }),
+        el('button', { attrs: { type: 'button' }, class: 'small-button', text: 'Import', on: { click: (e) => importShare(e.target, c) } }))))),
+    el('section', { class: 'card', attrs: { id: 'mine' } },
+      el('h2', { text: 'My shared catalogs' }),
+      mine.size === 0 ? el('p', { class: 'muted', text: 'You have not shared a catalog yet.' }) :
+        el('ul', { class: 'catalogs' }, [...mine.entries()].map(([catalog, list]) => el('li', { class: 'mine' },
+          dot(s.me, catalog),
+          link(`/c/${enc(s.me)}/${enc(catalog)}`, catalog, 'name'),
+          el('span', { class: 'muted small', text: `shared with ${list.length}` }),
+          el('ul', { class: 'access' }, list.map((o) => el('li', {},
+            el('span', { class: 'mono', attrs: { title: o.to_account }, text: shortKey(o.to_account) }),
+            o.imported ? el('span', { class: 'badge', text: 'imported' }) : null,
+            s.can_share ? el('button', { attrs: { type: 'button' }, class: 'small-button', text: 'Unshare', on: { click: (e) => unshare(e.target, catalog, o.to_account) } }) : null))),
+          s.can_share ? shareForm(catalog) : null)))));
+}
+
+function shareForm(catalog) {
+  const input = el('input', { attrs: { type: 'text', placeholder: 'account key (A…)', 'aria-label': 'account to share with', maxlength: 56 } });
+  return el('form', { class: 'inline', on: { submit: async (e) => {
+    e.preventDefault();
+    try { await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/share`, { account: input.value.trim() }); toast('Shared'); refreshShares(); }
+    catch (err) { toast(err.message); }
+  } } }, input, el('button', { attrs: { type: 'submit' }, class: 'small-button', text: 'Share' }));
+}
+
+async function unshare(button, catalog, account) {
+  button.disabled = true;
+  try { await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/unshare`, { account }); toast('Unshared'); refreshShares(); }
+  catch (err) { toast(err.message); button.disabled = false; }
+}
+
+async function importShare(button, c) {
+  button.disabled = true;
+  try { await post(`/api/catalogs/${enc(c.from_account)}/${enc(c.catalog)}/import`); toast('Imported'); refreshShares(); }
+  catch (err) { toast(err.message); button.disabled = false; }
+}
+
+// ------------------------------------------------------------ catalog browser
+
+const catalogCache = new Map();
+
+async function loadCatalog(owner, catalog) {
+  const k = key(owner, catalog);
+  if (!catalogCache.has(k)) catalogCache.set(k, await get(`/api/catalogs/${enc(owner)}/${enc(catalog)}`));
+  return catalogCache.get(k);
+}
+
+function splitPath(p) { return String(p).split('/').filter((x) => x.length > 0); }
+
+async function catalogPage(owner, catalog) {
+  mount(app, el('p', { class: 'muted', text: 'Asking the catalog…' }));
+  const cat = await loadCatalog(owner, catalog);
+  const params = new URLSearchParams(location.search);
+  const dir = splitPath(params.get('dir') || '');
+  const base = `/c/${enc(owner)}/${enc(catalog)}`;
+  const filter = el('input', { attrs: { type: 'search', id: 'filter', placeholder: 'Filter by name, type or description', 'aria-label': 'filter' } });
+  const list = el('div', { class: 'files', attrs: { id: 'files' } });
+
+  const crumbs = el('nav', { class: 'crumbs', attrs: { 'aria-label': 'folders' } },
+    link(base, catalog),
+    dir.map((d, i) => ['/', link(`${base}?dir=${enc(dir.slice(0, i + 1).join('/'))}`, d)]));
+
+  function render() {
+    const q = filter.value.trim().toLowerCase();
+    const rows = [];
+    if (q) {
+      for (const e of cat.entries) {
+        const hay = [e.path, e.description, e.mime_type].join(' ').toLowerCase();
+        if (hay.includes(q)) rows.push(fileRow(owner, catalog, e, e.path));
+      }
+    } else {
+      const dirs = new Map();
+      for (const e of cat.entries) {
+        const parts = splitPath(e.path);
+        if (parts.length <= dir.length || dir.some((d, i) => parts[i] !== d)) continue;
+        if (parts.length === dir.length + 1) rows.push(fileRow(owner, catalog, e, parts[parts.length - 1]));
+        else {
+          const name = parts[dir.length];
+          const d = dirs.get(name) || { count: 0, bytes: 0 };
+          d.count++; d.bytes += e.byte_size || 0;
+          dirs.set(name, d);
+        }
+      }
+      const dirRows = [...dirs.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, d]) =>
+        el('div', { class: 'row dir' },
+          el('span', { class: 'icon', attrs: { 'aria-hidden': 'true' }, text: '📁' }),
+          link(`${base}?dir=${enc([...dir, name].join('/'))}`, name, 'name'),
+          el('span', { class: 'size', text: formatSize(d.bytes) }),
+          el('span', { class: 'type muted', text: `${d.count} file${d.count === 1 ? '' : 's'}` })));
+      rows.unshift(...dirRows);
+    }
+    mount(list, rows.length ? rows : el('p', { class: 'muted', text: q ? 'No file matches.' : 'This folder is empty.' }));
+  }
+  filter.addEventListener('input', render);
+  mount(app, el('section', { class: 'card' },
+    el('div', { class: 'catalog-head' }, dot(owner, catalog), el('h1', { text: cat.name || catalog })),
+    cat.description ? el('p', { class: 'muted', text: cat.description }) : null,
+    el('p', { class: 'muted small', text: `${cat.entries.length} files · ${formatSize(cat.entries.reduce((a, e) => a + (e.byte_size || 0), 0))} · from ${shortKey(owner)}` }),
+    crumbs, filter, list));
+  render();
+}
+
+function fileRow(owner, catalog, e, label) {
+  return el('div', { class: 'row file' },
+    el('span', { class: 'icon', attrs: { 'aria-hidden': 'true' }, text: iconFor(e.mime_type) }),
+    el('span', { class: 'file-main' },
+      link(`/c/${enc(owner)}/${enc(catalog)}/f/${enc(e.hash)}`, label, 'name'),
+      e.description ? el('span', { class: 'desc muted', text: e.description }) : null),
+    el('span', { class: 'size', text: formatSize(e.byte_size) }),
+    el('span', { class: 'type muted', text: e.mime_type || '' }));
+}
+
+function iconFor(mime) {
+  const m = String(mime || '');
+  if (m.startsWith('video/')) return '🎞';
+  if (m.startsWith('audio/')) return '♪';
+  if (m.startsWith('image/')) return '🖼';
+  if (m === 'application/pdf') return '📄';
+  if (m.startsWith('text/')) return '📝';
+  return '•';
+}
+
+// ------------------------------------------------------------ file view
+
+async function filePage(owner, catalog, hash) {
+  mount(app, el('p', { class: 'muted', text: 'Loading…' }));
+  const cat = await loadCatalog(owner, catalog);
+  const e = cat.entries.find((x) => x.hash === hash);
+  if (!e) throw new Error('This file is not in the catalog (any more).');
+  const url = fileUrl(owner, catalog, hash);
+  const parts = splitPath(e.path);
+  const dirPath = parts.slice(0, -1).join('/');
+  const back = `/c/${enc(owner)}/${enc(catalog)}` + (dirPath ? `?dir=${enc(dirPath)}` : '');
+  const progress = el('progress', { attrs: { max: 100, value: 0, hidden: true, id: 'progress' } });
+  const status = el('span', { class: 'muted small', attrs: { id: 'download-status' } });
+  mount(app, el('section', { class: 'card' },
+    link(back, '← ' + (dirPath || catalog), 'back'),
+    el('h1', { class: 'file-title', attrs: { id: 'file-name' }, text: parts[parts.length - 1] || e.path }),
+    e.description ? el('p', { text: e.description }) : null,
+    el('dl', { class: 'facts' },
+      el('dt', { text: 'Path' }), el('dd', { class: 'mono', text: e.path }),
+      el('dt', { text: 'Size' }), el('dd', { text: formatSize(e.byte_size) }),
+      el('dt', { text: 'Type' }), el('dd', { text: e.mime_type }),
+      el('dt', { text: 'SHA-256' }), el('dd', { class: 'mono hash', text: e.hash })),
+    el('div', { class: 'preview', attrs: { id: 'preview' } }, preview(e, url)),
+    el('div', { class: 'download' },
+      el('button', { attrs: { type: 'button', id: 'download' }, text: 'Download', on: { click: () => download(e, url, progress, status) } }),
+      progress, status)));
+}
+
+function preview(e, url) {
+  const m = String(e.mime_type || '');
+  if (m.startsWith('video/')) return el('video', { attrs: { controls: true, preload: 'metadata', src: url, id: 'player', playsinline: true } });
+  if (m.startsWith('audio/')) return el('audio', { attrs: { controls: true, preload: 'metadata', src: url, id: 'player' } });
+  if (/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(m)) return el('img', { attrs: { src: url, alt: e.description || e.path } });
+  if (m === 'application/pdf') return el('iframe', { attrs: { src: url, title: 'PDF preview', class: 'pdf' } });
+  if (m.startsWith('text/') || m === 'application/json') {
+    const pre = el('pre', { class: 'text-preview', text: 'Loading…' });
+    fetch(url, { headers: { Range: 'bytes=0-65535' }, credentials: 'same-origin' })
+      .then((r) => { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); })
+      .then((t) => { pre.textContent = t + (e.byte_size > 65536 ? '\n…' : ''); })
+      .catch((err) => { pre.textContent = 'No preview: ' + err.message; });
+    return pre;
+  }
+  return el('p', { class: 'muted', text: 'No preview for this type.' });
+}
+
+async function download(e, url, progress, status) {
+  progress.hidden = false;
+  progress.value = 0;
+  status.textContent = 'Starting…';
+  try {
+    const resp = await fetch(url + '?download=1', { credentials: 'same-origin' });
+    if (!resp.ok) {
+      let msg = 'HTTP ' + resp.status;
+      try { msg = (await resp.json()).error || msg; } catch { /* not JSON */ }
+      throw new Error(msg);
+    }
+    const total = Number(resp.headers.get('Content-Length')) || e.byte_size || 0;
+    const reader = resp.body.getReader();
+    const chunks = [];
+    let got = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      got += value.length;
+      if (total) progress.value = Math.floor((got / total) * 100);
+      status.textContent = `${formatSize(got)} of ${formatSize(total)}`;
+    }
+    const blob = new Blob(chunks, { type: 'application/octet-stream' });
+    let verified = '';
+    if (crypto.subtle) {
+      const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      if (hex !== e.hash) throw new Error('the downloaded bytes do not match the catalog hash');
+      verified = ' · SHA-256 verified';
+    }
+    progress.value = 100;
+    status.textContent = `Done: ${formatSize(got)}${verified}`;
+    status.dataset.done = 'true';
+    const a = el('a', { attrs: { href: URL.createObjectURL(blob), download: splitPath(e.path).pop() || 'download' } });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (err) {
+    status.textContent = 'Download failed: ' + err.message;
+    status.dataset.done = 'error';
+  }
+}
+
+// ------------------------------------------------------------ stats
+
+async function statsPage() {
+  const s = await get('/api/stats');
+  const labels = {
+    accounts_initialized: 'Accounts', catalogs_online: 'Catalogs online',
+    active_shares: 'Active shares', events: 'Events recorded',
+  };
+  mount(app, el('section', { class: 'card', attrs: { id: 'stats' } },
+    el('h1', { text: 'Natster stats' }),
+    el('dl', { class: 'stats' }, Object.entries(s).map(([k, v]) => [
+      el('dt', { text: labels[k] || k }), el('dd', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) })]))));
+}
+
+route();

@@ -1,0 +1,135 @@
+//! The Natster web app: browse catalogs shared with you, watch them come
+//! online, preview, stream with seeking and download, acting for a person
+//! with a delegated, scoped, expiring credential that their own CLI signed.
+//! No seed of theirs reaches this server or the browser.
+//!
+//! - [`serve`] runs the server (`natster hub up` embeds it, `natster web
+//!   serve` runs it alone) with a [`WebConfig`].
+//! - [`login`] is the CLI's side: [`login::login`] (`natster login`),
+//!   [`login::sessions_ls`] and [`login::sessions_revoke`]
+//!   (`natster sessions ls|revoke`).
+//! - The device-link protocol and the security model are in this crate's
+//!   README.
+//!
+//! | module | does |
+//! |---|---|
+//! | `session` | the session store: pending, live, ended; the session's key and NATS connection |
+//! | `link` | the server's side of the device link: redeem the code, verify the credential, go live |
+//! | [`scope`] | what a session credential may do (signed by the CLI, checked by the server) |
+//! | `security` | headers, Origin and CSRF checks, cookies |
+//! | [`range`] | HTTP Range parsing |
+//! | `sse` | the account's feed pushed to the browser |
+//! | `routes` | HTTP handlers, one file per area |
+//! | `assets` | the embedded page, script and styles |
+#![deny(missing_docs)]
+
+mod accounts;
+mod assets;
+mod config;
+mod error;
+pub mod global;
+mod link;
+pub mod login;
+pub mod phrase;
+pub mod qr;
+pub mod range;
+mod random;
+mod routes;
+pub mod scope;
+mod security;
+mod session;
+mod spool;
+mod sse;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use config::{WebConfig, WebCredential};
+pub use error::WebError;
+
+use crate::routes::AppState;
+use crate::session::Sessions;
+
+/// Serves the web app on `listener` until `shutdown` completes; then every
+/// session ends (keys and connections dropped) and spooled files are removed.
+///
+/// Connects to NATS as the web account's user (to claim login codes) and
+/// asks the hub for the operator's signing keys (to check accounts) first;
+/// fails if either is unreachable.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    config.validate()?;
+    let web_account = natster_auth::jwt::decode::<natster_auth::claims::UserNats>(
+        &config.credential.jwt,
+    )
+    .map_err(|e| WebError::Config(format!("web credential: {e}")))
+    .and_then(|c| {
+        if c.nats.issuer_account.is_empty() {
+            Ok(c.iss)
+        } else {
+            Ok(c.nats.issuer_account)
+        }
+    })?;
+    let hub = natster_hub::client::HubHttp::new(&config.hub_url)
+        .map_err(|e| WebError::Config(e.to_string()))?;
+    let info = hub
+        .info()
+        .await
+        .map_err(|e| WebError::Config(format!("hub {}: {e}", config.hub_url)))?;
+    let web = natster_hub::connect::options(
+        config.credential.jwt.clone(),
+        config.credential.key.clone(),
+        "natster-web",
+    )
+    .connect(config.nats_urls.join(",").as_str())
+    .await
+    .map_err(|e| WebError::Config(format!("connecting to NATS as the web account: {e}")))?;
+    let spool = make_spool(config.spool_dir.clone())?;
+
+    let sessions = Arc::new(Sessions::default());
+    let state = AppState {
+        config: Arc::new(config),
+        sessions: sessions.clone(),
+        web,
+        web_account,
+        accounts: Arc::new(accounts::Accounts::new(hub, info.info.operator_signing_keys)),
+        catalogs: Arc::new(routes::catalogs::CatalogCache::default()),
+        spool: Arc::new(spool.clone()),
+    };
+    let sweeper = {
+        let sessions = sessions.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                sessions.sweep();
+            }
+        })
+    };
+    let app = routes::router(state);
+    tracing::info!(addr = ?listener.local_addr().ok(), "natster web serving");
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    sweeper.abort();
+    sessions.end_all();
+    let _ = std::fs::remove_dir_all(&spool);
+    served.map_err(WebError::Io)
+}
+
+/// A fresh 0700 directory for this server's spooled downloads.
+fn make_spool(base: Option<PathBuf>) -> Result<PathBuf, WebError> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = base.unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("natster-web-{}", random::token()?.get(..16).unwrap_or("x")));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)?;
+    Ok(dir)
+}

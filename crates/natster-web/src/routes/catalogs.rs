@@ -1,0 +1,144 @@
+//! Catalogs: `GET /api/shares` (shared with me and by me, online or not)
+//! and `GET /api/catalogs/<owner>/<catalog>` (a catalog's files).
+
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use natster_catalog::CatalogClient;
+use natster_catalog::wire::CatalogSummary;
+use natster_proto::names::check_catalog_name;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::error::WebError;
+use crate::global::{self, ops};
+use crate::routes::{AppState, Authed};
+
+#[derive(Debug, Serialize)]
+pub(crate) struct Shares {
+    /// The session's account.
+    me: String,
+    /// Whether this session may share and unshare.
+    can_share: bool,
+    /// `my.shares` as the global service answers it (`in_shares`, `out_shares`).
+    #[serde(flatten)]
+    shares: serde_json::Value,
+}
+
+pub(crate) async fn shares(Authed(s): Authed) -> Result<Json<Shares>, WebError> {
+    let (client, scope) = s.client()?;
+    let shares: serde_json::Value = global::request(
+        &client,
+        &s.account,
+        ops::MY_SHARES,
+        &serde_json::json!({}),
+        Duration::from_secs(5),
+    )
+    .await?;
+    if !shares.is_object() {
+        return Err(WebError::Internal("my.shares answered no object".into()));
+    }
+    Ok(Json(Shares {
+        me: s.account.clone(),
+        can_share: scope.allow_sharing,
+        shares,
+    }))
+}
+
+// ------------------------------------------------------------ contents
+
+/// How long a catalog's contents are reused for the file route (each seek
+/// in the player is a request; the contents rarely change meanwhile).
+const CONTENTS_TTL: Duration = Duration::from_secs(15);
+
+type CacheKey = (String, String, String);
+
+/// Recently fetched catalog contents per (session account, owner, catalog).
+#[derive(Debug, Default)]
+pub(crate) struct CatalogCache {
+    map: std::sync::Mutex<std::collections::HashMap<CacheKey, (Arc<CatalogSummary>, Instant)>>,
+}
+
+impl CatalogCache {
+    fn get(&self, k: &CacheKey) -> Option<Arc<CatalogSummary>> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(k)
+            .filter(|(_, at)| at.elapsed() < CONTENTS_TTL)
+            .map(|(c, _)| c.clone())
+    }
+
+    fn put(&self, k: CacheKey, c: Arc<CatalogSummary>) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 1000 {
+            map.retain(|_, (_, at)| at.elapsed() < CONTENTS_TTL);
+        }
+        map.insert(k, (c, Instant::now()));
+    }
+}
+
+/// A catalog client acting as the session's account.
+pub(crate) async fn client_for(
+    state: &AppState,
+    client: async_nats::Client,
+    account: &str,
+    owner: &str,
+    catalog: &str,
+) -> Result<CatalogClient, WebError> {
+    check_catalog_name(catalog).map_err(WebError::BadRequest)?;
+    let owner_claims = state.accounts.get(owner, false).await?;
+    let mut c = CatalogClient::new(client, account, owner_claims, catalog)
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    c.request_timeout = Duration::from_secs(8);
+    Ok(c)
+}
+
+/// Maps a catalog client error onto the web's errors.
+pub(crate) fn catalog_error(e: natster_catalog::Error) -> WebError {
+    use natster_catalog::Error as E;
+    match e {
+        E::NotFound(m) => WebError::NotFound(m),
+        E::Timeout(m) => WebError::Timeout(m),
+        E::Invalid(m) => WebError::BadRequest(m),
+        E::Api { code, message } => WebError::Upstream {
+            service: "catalog server",
+            code,
+            message,
+        },
+        other => WebError::Unavailable(other.to_string()),
+    }
+}
+
+/// The contents of a catalog, fresh or from the short cache.
+pub(crate) async fn summary(
+    state: &AppState,
+    client: async_nats::Client,
+    account: &str,
+    owner: &str,
+    catalog: &str,
+    fresh: bool,
+) -> Result<Arc<CatalogSummary>, WebError> {
+    let key = (account.to_owned(), owner.to_owned(), catalog.to_owned());
+    if !fresh {
+        if let Some(c) = state.catalogs.get(&key) {
+            return Ok(c);
+        }
+    }
+    let c = client_for(state, client, account, owner, catalog).await?;
+    let s = Arc::new(c.contents().await.map_err(catalog_error)?);
+    state.catalogs.put(key, s.clone());
+    Ok(s)
+}
+
+/// `GET /api/catalogs/<owner>/<catalog>`: the catalog's files.
+pub(crate) async fn contents(
+    State(state): State<AppState>,
+    Authed(s): Authed,
+    Path((owner, catalog)): Path<(String, String)>,
+) -> Result<Json<CatalogSummary>, WebError> {
+    let (client, _) = s.client()?;
+    let c = summary(&state, client, &s.account, &owner, &catalog, true).await?;
+    Ok(Json(CatalogSummary::clone(&c)))
+}
