@@ -39,6 +39,12 @@ enum Command {
     Catalog(cmd::catalog::CatalogArgs),
     /// Run the global service.
     Global(cmd::global::GlobalArgs),
+    /// Log a browser in to this account by a device link.
+    Login(cmd::login::LoginArgs),
+    /// List or end web sessions.
+    Sessions(cmd::sessions::SessionsArgs),
+    /// Run the web app.
+    Web(cmd::web::WebArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -64,6 +70,9 @@ fn main() -> std::process::ExitCode {
             Command::Context(a) => cmd::context::run(a, &sel()?),
             Command::Catalog(a) => cmd::catalog::run(a, &sel()?).await,
             Command::Global(a) => cmd::global::run(a).await,
+            Command::Login(a) => cmd::login::run(a, &sel()?).await,
+            Command::Sessions(a) => cmd::sessions::run(a, &sel()?).await,
+            Command::Web(a) => cmd::web::run(a).await,
         }
     });
     match result {

@@ -60,6 +60,9 @@ struct UpArgs {
     /// NATS websocket port (0: any free port).
     #[arg(long, default_value_t = 4223)]
     ws_port: u16,
+    /// Web app port (0: any free port).
+    #[arg(long, default_value_t = 7280)]
+    web_port: u16,
     /// Let anyone who reaches the hub register.
     #[arg(long, conflicts_with = "invite_only")]
     open: bool,
@@ -115,7 +118,8 @@ async fn up(a: UpArgs) -> Result<()> {
         natster_hub::connect::as_service(&url, &hub.identity().global, "natster-global")
             .await
             .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
-    let gconfig = crate::cmd::global::config(hub.identity(), None);
+    let (web_listener, web_url) = crate::cmd::web::bind(a.listen, a.web_port, None).await?;
+    let gconfig = crate::cmd::global::config(hub.identity(), Some(web_url.clone()));
     let (stop_global, stopped) = tokio::sync::oneshot::channel::<()>();
     let mut global = tokio::spawn(natster_global::run(
         global_client.clone(),
@@ -125,14 +129,23 @@ async fn up(a: UpArgs) -> Result<()> {
         },
     ));
     crate::cmd::global::wait_ready(&global_client, &hub.identity().global.key()).await?;
+    // The web app, acting for people with credentials their own CLI signs.
+    let web_config = crate::cmd::web::config(hub.identity(), info, &web_url)?;
+    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+    let web = tokio::spawn(natster_web::serve(web_listener, web_config, async move {
+        let _ = web_stopped.await;
+    }));
     if a.json {
-        println!("{}", serde_json::to_string(info)?);
+        let mut v = serde_json::to_value(info)?;
+        v["web_url"] = web_url.clone().into();
+        println!("{v}");
     } else {
         println!("natster hub is up (data in {})", dir.display());
         println!("  hub URL:    {}", info.hub_url);
         println!("  NATS:       {}", info.nats_urls.join(", "));
         println!("  websocket:  {}", info.websocket_urls.join(", "));
         println!("  operator:   {}", info.operator);
+        println!("  web app:    {web_url}");
         println!(
             "  register:   natster init --hub {} --name NAME",
             info.hub_url
@@ -151,6 +164,8 @@ async fn up(a: UpArgs) -> Result<()> {
         }
     }
     eprintln!("stopping the hub...");
+    let _ = stop_web.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), web).await;
     let _ = stop_global.send(());
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), global).await;
     hub.shutdown().await;

@@ -6,4 +6,7 @@ pub mod demo;
 pub mod global;
 pub mod hub;
 pub mod init;
+pub mod login;
+pub mod sessions;
+pub mod web;
 pub mod whoami;

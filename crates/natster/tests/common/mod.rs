@@ -52,6 +52,8 @@ pub fn hub_up(dir: &Path, extra: &[&str]) -> Hub {
             "0",
             "--ws-port",
             "0",
+            "--web-port",
+            "0",
             "--dir",
         ])
         .arg(dir)

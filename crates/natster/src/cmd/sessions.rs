@@ -1,0 +1,66 @@
+//! `natster sessions ls|revoke`: the web sessions bound to this account.
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+
+use crate::context::Selection;
+
+/// Web sessions.
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    #[command(subcommand)]
+    command: SessionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionsCommand {
+    /// List bound sessions.
+    #[command(alias = "list")]
+    Ls {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a session: nats-server refuses its credential from now on.
+    Revoke {
+        /// The session's key (`U...`, as `sessions ls` shows it).
+        session: String,
+    },
+}
+
+/// Runs it.
+pub async fn run(a: SessionsArgs, sel: &Selection) -> Result<()> {
+    let ctx = sel.load()?;
+    let client = ctx.connect().await?;
+    match a.command {
+        SessionsCommand::Ls { json } => {
+            let list = natster_web::login::sessions_ls(&client, &ctx.info.account)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else if list.is_empty() {
+                println!("no web sessions");
+            } else {
+                for s in list {
+                    let until = s
+                        .expires_at
+                        .map(crate::progress::utc)
+                        .unwrap_or_else(|| "no expiry".into());
+                    println!(
+                        "{}  bound {}  until {until}",
+                        s.session,
+                        crate::progress::utc(s.bound_at)
+                    );
+                }
+            }
+        }
+        SessionsCommand::Revoke { session } => {
+            natster_web::login::sessions_revoke(&client, &ctx.info.account, &session)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("revoked session {session}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! `natster web serve`: run the web app alone (`hub up` runs one too).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use natster_hub::identity::HubIdentity;
+use natster_web::{WebConfig, WebCredential};
+
+/// The web app.
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    #[command(subcommand)]
+    command: WebCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum WebCommand {
+    /// Serve until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The hub's data directory (holds the web account's keys and hub.json).
+    #[arg(long, env = "NATSTER_HUB_DIR")]
+    hub_dir: PathBuf,
+    /// Interface to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    listen: IpAddr,
+    /// Port (0: any free port).
+    #[arg(long, default_value_t = 7280)]
+    port: u16,
+    /// The URL people open (default: http://LISTEN:PORT).
+    #[arg(long)]
+    public_url: Option<String>,
+}
+
+/// Binds `listen:port` and returns the listener and its public URL.
+pub async fn bind(
+    listen: IpAddr,
+    port: u16,
+    public_url: Option<String>,
+) -> Result<(tokio::net::TcpListener, String)> {
+    let addr = SocketAddr::new(listen, port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    let host = if listen.is_unspecified() {
+        IpAddr::from([127, 0, 0, 1])
+    } else {
+        listen
+    };
+    let url =
+        public_url.unwrap_or_else(|| format!("http://{}", SocketAddr::new(host, local.port())));
+    Ok((listener, url))
+}
+
+/// The web server's configuration from the hub's keys and URLs.
+pub fn config(
+    identity: &HubIdentity,
+    info: &natster_proto::hub::HubInfo,
+    public_url: &str,
+) -> Result<WebConfig> {
+    let credential = WebCredential::issue(&identity.web.key(), &identity.web.signing)
+        .map_err(|e| anyhow!("{e}"))?;
+    Ok(WebConfig::new(
+        info.hub_url.clone(),
+        info.nats_urls.clone(),
+        credential,
+        public_url,
+    ))
+}
+
+/// Runs `natster web ...`.
+pub async fn run(args: WebArgs) -> Result<()> {
+    let WebCommand::Serve(a) = args.command;
+    if !a.hub_dir.join("keys").is_dir() {
+        return Err(anyhow!(
+            "{} is not a hub data directory",
+            a.hub_dir.display()
+        ));
+    }
+    let identity = HubIdentity::load_or_create(&a.hub_dir).map_err(|e| anyhow!("{e}"))?;
+    let text = std::fs::read(a.hub_dir.join("hub.json")).map_err(|_| {
+        anyhow!(
+            "no hub.json in {}: is the hub running?",
+            a.hub_dir.display()
+        )
+    })?;
+    let info: natster_proto::hub::HubInfo = serde_json::from_slice(&text)?;
+    let (listener, url) = bind(a.listen, a.port, a.public_url).await?;
+    let config = config(&identity, &info, &url)?;
+    println!("web app at {url}; Ctrl-C stops");
+    natster_web::serve(listener, config, crate::cmd::hub::wait_for_signal())
+        .await
+        .map_err(|e| anyhow!("{e}"))
+}
