@@ -217,3 +217,36 @@ fn a_crashed_hub_restarts_over_its_leftover_nats_server() {
     );
     drop(second);
 }
+
+#[test]
+fn a_second_global_service_instance_joins_and_stops_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("hub");
+    let hub = hub_up(&dir, &[]);
+    let mut second = common::natster()
+        .args(["global", "serve", "--hub-dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(second.stdout.take().unwrap()), &mut line).unwrap();
+    assert!(line.contains("global service running"), "{line}");
+    // With two instances in the queue group, the API keeps answering.
+    let home = tmp.path().join("a");
+    for name in ["alice", "alice2"] {
+        let h = home.join(name);
+        let (ok, _, err) = run(&h, &["init", "--hub", &hub.url, "--name", name]);
+        assert!(ok, "{err}");
+        assert!(!err.contains("warning"), "{err}");
+        let (ok, out, err) = run(&h, &["whoami", "--json"]);
+        assert!(ok, "{err}");
+        let w: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(w["initialized_at"].as_i64().is_some(), "{w}");
+    }
+    let pid = rustix::process::Pid::from_raw(second.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let status = second.wait().unwrap();
+    assert!(status.success(), "a clean stop exits 0: {status}");
+}
