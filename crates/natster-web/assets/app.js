@@ -191,8 +191,8 @@ async function linkPage(code) {
     el('p', { class: 'phrase', attrs: { id: 'phrase' }, text: opened.phrase }),
     el('p', { class: 'muted', text: 'Account ' + opened.account })));
   try { await loadSession(); } catch (e) { return showError(e); }
+  openEvents(); // pending sessions get their phase pushed too
   const es = state.events;
-  if (!es) return;
   es.addEventListener('phase', async (ev) => {
     let p = null;
     try { p = JSON.parse(ev.data); } catch { return; }
