@@ -81,14 +81,10 @@ try {
   send({ need: 'link' });
   const { link } = await recv();
   await page.goto(link);
-  log('opening link');
   const phrase = (await page.locator('#phrase').textContent()).trim();
-  log('phrase read');
   results.linkPathAfterOpen = new URL(page.url()).pathname;
   await shot(page, '02-confirm-phrase');
-  log('shots done');
   send({ phrase });
-  log('phrase sent');
   await page.waitForSelector('#logout');
   results.loggedIn = true;
   results.localStorage = await page.evaluate(() => JSON.stringify(localStorage));

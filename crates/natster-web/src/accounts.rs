@@ -27,7 +27,10 @@ pub(crate) struct Accounts {
 }
 
 impl Accounts {
-    pub(crate) fn new(hub: natster_hub::client::HubHttp, operator_signing_keys: Vec<String>) -> Self {
+    pub(crate) fn new(
+        hub: natster_hub::client::HubHttp,
+        operator_signing_keys: Vec<String>,
+    ) -> Self {
         Self {
             hub,
             operator_signing_keys,
@@ -52,7 +55,9 @@ impl Accounts {
             .verify::<AccountNats>(&jwt)
             .map_err(|e| WebError::Internal(format!("the hub's JWT for {account}: {e}")))?;
         if claims.sub != account {
-            return Err(WebError::Internal("the hub returned another account".into()));
+            return Err(WebError::Internal(
+                "the hub returned another account".into(),
+            ));
         }
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() > 10_000 {

@@ -134,10 +134,20 @@ mod tests {
     fn origin_and_secure_come_from_the_public_url() {
         let web = KeyKind::Account.generate();
         let cred = WebCredential::issue(&web.public_key(), &web).unwrap();
-        let c = WebConfig::new("http://h", vec!["nats://x".into()], cred.clone(), "https://a.b:8/x/");
+        let c = WebConfig::new(
+            "http://h",
+            vec!["nats://x".into()],
+            cred.clone(),
+            "https://a.b:8/x/",
+        );
         assert_eq!(c.origin(), "https://a.b:8");
         assert!(c.secure());
-        let c = WebConfig::new("http://h", vec!["nats://x".into()], cred.clone(), "http://127.0.0.1:9");
+        let c = WebConfig::new(
+            "http://h",
+            vec!["nats://x".into()],
+            cred.clone(),
+            "http://127.0.0.1:9",
+        );
         assert_eq!(c.origin(), "http://127.0.0.1:9");
         assert!(!c.secure());
         let seed = cred.key.seed().unwrap();

@@ -32,8 +32,8 @@ mod link;
 pub mod login;
 pub mod phrase;
 pub mod qr;
-pub mod range;
 mod random;
+pub mod range;
 mod routes;
 pub mod scope;
 mod security;
@@ -64,17 +64,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), WebError> {
     config.validate()?;
-    let web_account = natster_auth::jwt::decode::<natster_auth::claims::UserNats>(
-        &config.credential.jwt,
-    )
-    .map_err(|e| WebError::Config(format!("web credential: {e}")))
-    .and_then(|c| {
-        if c.nats.issuer_account.is_empty() {
-            Ok(c.iss)
-        } else {
-            Ok(c.nats.issuer_account)
-        }
-    })?;
+    let web_account =
+        natster_auth::jwt::decode::<natster_auth::claims::UserNats>(&config.credential.jwt)
+            .map_err(|e| WebError::Config(format!("web credential: {e}")))
+            .map(|c| {
+                if c.nats.issuer_account.is_empty() {
+                    c.iss
+                } else {
+                    c.nats.issuer_account
+                }
+            })?;
     let hub = natster_hub::client::HubHttp::new(&config.hub_url)
         .map_err(|e| WebError::Config(e.to_string()))?;
     let info = hub
@@ -97,7 +96,10 @@ pub async fn serve(
         sessions: sessions.clone(),
         web,
         web_account,
-        accounts: Arc::new(accounts::Accounts::new(hub, info.info.operator_signing_keys)),
+        accounts: Arc::new(accounts::Accounts::new(
+            hub,
+            info.info.operator_signing_keys,
+        )),
         catalogs: Arc::new(routes::catalogs::CatalogCache::default()),
         spool: Arc::new(spool.clone()),
     };
@@ -126,7 +128,10 @@ pub async fn serve(
 fn make_spool(base: Option<PathBuf>) -> Result<PathBuf, WebError> {
     use std::os::unix::fs::DirBuilderExt;
     let base = base.unwrap_or_else(std::env::temp_dir);
-    let dir = base.join(format!("natster-web-{}", random::token()?.get(..16).unwrap_or("x")));
+    let dir = base.join(format!(
+        "natster-web-{}",
+        random::token()?.get(..16).unwrap_or("x")
+    ));
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)

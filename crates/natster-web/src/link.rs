@@ -68,9 +68,10 @@ pub(crate) async fn open(
     )
     .await
     .map_err(|e| match e {
-        WebError::Upstream { code: 400 | 404 | 409 | 410, .. } => {
-            WebError::NotFound("this login link is unknown, expired or already used".into())
-        }
+        WebError::Upstream {
+            code: 400 | 404 | 409 | 410,
+            ..
+        } => WebError::NotFound("this login link is unknown, expired or already used".into()),
         other => other,
     })?;
     check_public_key(&claimed.account, KeyKind::Account)
@@ -103,16 +104,11 @@ pub(crate) struct Approved {
 }
 
 /// Step 2.
-pub(crate) async fn approve(
-    state: &AppState,
-    code: &str,
-    jwt: &str,
-) -> Result<Approved, WebError> {
+pub(crate) async fn approve(state: &AppState, code: &str, jwt: &str) -> Result<Approved, WebError> {
     check_code(code)?;
-    let link = state
-        .sessions
-        .link(code)
-        .ok_or_else(|| WebError::NotFound("no browser has opened this link (or it expired)".into()))?;
+    let link = state.sessions.link(code).ok_or_else(|| {
+        WebError::NotFound("no browser has opened this link (or it expired)".into())
+    })?;
     let session = link.session;
     let key = session.pending_key()?;
     let (claims, scope) = verify_credential(state, &session, jwt).await?;
@@ -129,19 +125,13 @@ pub(crate) async fn approve(
         })
         .connect(url.as_str())
         .await
-        .map_err(|e| {
-            WebError::Forbidden(format!("NATS refused the session credential: {e}"))
-        })?;
+        .map_err(|e| WebError::Forbidden(format!("NATS refused the session credential: {e}")))?;
     let feed_task = tokio::spawn(crate::sse::forward_feed(
         Arc::downgrade(&session),
         client.clone(),
         session.account.clone(),
     ));
-    let watch_task = tokio::spawn(watch_connection(
-        Arc::downgrade(&session),
-        rx,
-        expires_at,
-    ));
+    let watch_task = tokio::spawn(watch_connection(Arc::downgrade(&session), rx, expires_at));
     session.go_live(client, expires_at, scope, vec![feed_task, watch_task])?;
     state.sessions.forget_link(code);
     tracing::info!(account = %session.account, session = %session.user_key, "web session live");
@@ -173,9 +163,9 @@ async fn verify_credential(
     let claims = Verifier::for_account(&account)
         .verify::<UserNats>(jwt)
         .map_err(|e| WebError::Forbidden(format!("session credential: {e}")))?;
-    let exp = claims.exp.ok_or_else(|| {
-        WebError::BadRequest("session credential must expire".into())
-    })?;
+    let exp = claims
+        .exp
+        .ok_or_else(|| WebError::BadRequest("session credential must expire".into()))?;
     let max = i64::try_from(state.config.max_session_ttl.as_secs()).unwrap_or(i64::MAX);
     if exp > now().saturating_add(max) {
         return Err(WebError::BadRequest(format!(
@@ -194,7 +184,13 @@ mod tests {
     #[test]
     fn codes_are_checked() {
         assert!(check_code("abcdefghijklmnopqrstuvwxyz234567").is_ok());
-        for bad in ["", "short", "a.b.c.d.e.f.g.h.i.j.k", "abc def ghi jkl mno", &"a".repeat(200)] {
+        for bad in [
+            "",
+            "short",
+            "a.b.c.d.e.f.g.h.i.j.k",
+            "abc def ghi jkl mno",
+            &"a".repeat(200),
+        ] {
             assert!(check_code(bad).is_err(), "{bad}");
         }
     }

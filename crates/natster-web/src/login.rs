@@ -15,7 +15,9 @@ use natster_proto::subjects::hub_ops;
 use serde::Deserialize;
 
 use crate::error::WebError;
-use crate::global::{self, EventPutRequest, OtcGenerateRequest, SessionSummary, WhoamiResponse, ops};
+use crate::global::{
+    self, EventPutRequest, OtcGenerateRequest, SessionSummary, WhoamiResponse, ops,
+};
 use crate::scope::{self, Scope};
 
 /// A failed login or session command.
@@ -99,7 +101,10 @@ pub struct TerminalPrompt {
 impl LoginPrompt for TerminalPrompt {
     fn show_link(&mut self, url: &str) {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "Open this link in your browser to log in:\n\n  {url}\n");
+        let _ = writeln!(
+            err,
+            "Open this link in your browser to log in:\n\n  {url}\n"
+        );
         if self.qr {
             if let Some(q) = crate::qr::render(url) {
                 let _ = writeln!(err, "{q}");
@@ -111,7 +116,10 @@ impl LoginPrompt for TerminalPrompt {
     async fn confirm(&mut self, phrase: &str) -> bool {
         {
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "\nThe browser that opened the link shows:\n\n  {phrase}\n");
+            let _ = writeln!(
+                err,
+                "\nThe browser that opened the link shows:\n\n  {phrase}\n"
+            );
             if self.yes {
                 return true;
             }
@@ -221,7 +229,9 @@ pub async fn login(
     };
     let ttl = i64::try_from(opts.ttl.as_secs()).unwrap_or(i64::MAX);
     if ttl < 60 {
-        return Err(LoginError::Usage("the session TTL must be at least one minute".into()));
+        return Err(LoginError::Usage(
+            "the session TTL must be at least one minute".into(),
+        ));
     }
     let generated: Generated = global::request(
         client,

@@ -32,7 +32,8 @@ pub fn render(text: &str) -> Option<String> {
 mod tests {
     #[test]
     fn renders_a_square_block() {
-        let q = super::render("http://127.0.0.1:8080/link/abcdefghijklmnopqrstuvwxyz234567").unwrap();
+        let q =
+            super::render("http://127.0.0.1:8080/link/abcdefghijklmnopqrstuvwxyz234567").unwrap();
         let lines: Vec<&str> = q.lines().collect();
         let width = lines[0].chars().count();
         // Version >= 3 (29 modules) + quiet zones; two rows per line.

@@ -78,10 +78,19 @@ pub fn check(nats: &UserNats, account: &str) -> Result<Scope, WebError> {
         return refuse("must list what it allows".into());
     }
     if let Some(s) = nats.publish.allow.iter().find(|s| !allowed_pub.contains(s)) {
-        return refuse(format!("allows publishing to {s:?}, more than the web needs"));
+        return refuse(format!(
+            "allows publishing to {s:?}, more than the web needs"
+        ));
     }
-    if let Some(s) = nats.subscribe.allow.iter().find(|s| !allowed_sub.contains(s)) {
-        return refuse(format!("allows subscribing to {s:?}, more than the web needs"));
+    if let Some(s) = nats
+        .subscribe
+        .allow
+        .iter()
+        .find(|s| !allowed_sub.contains(s))
+    {
+        return refuse(format!(
+            "allows subscribing to {s:?}, more than the web needs"
+        ));
     }
     if !nats.subscribe.deny.is_empty() {
         return refuse("has subscribe denials the web does not use".into());
@@ -112,7 +121,11 @@ mod tests {
             assert_eq!(check(&user_nats(A, s), A).unwrap(), s);
         }
         let n = user_nats(A, Scope::default());
-        assert!(n.publish.deny.contains(&"AAAA.natster.catalog.AAAA.*.share".to_owned()));
+        assert!(
+            n.publish
+                .deny
+                .contains(&"AAAA.natster.catalog.AAAA.*.share".to_owned())
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@
 //!   attackers (another port on the same host).
 
 use axum::extract::{Request, State};
-use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::Method;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -34,8 +34,7 @@ pub(crate) const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-
 /// The CSP of a file served for preview: the file cannot run anything in
 /// our origin (`sandbox` gives it an opaque origin), and only our pages may
 /// frame it.
-pub(crate) const FILE_CSP: &str =
-    "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; \
+pub(crate) const FILE_CSP: &str = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; \
      sandbox; frame-ancestors 'self'";
 
 /// Chromium's PDF viewer does not run under a `sandbox` CSP; a PDF still

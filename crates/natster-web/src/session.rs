@@ -52,7 +52,7 @@ pub(crate) enum Phase {
 
 enum Holding {
     Pending { key: KeyPair },
-    Live(Live),
+    Live(Box<Live>),
     Ended,
 }
 
@@ -168,12 +168,12 @@ impl Session {
             }
             return Err(WebError::Conflict("this login is no longer pending".into()));
         }
-        *h = Holding::Live(Live {
+        *h = Holding::Live(Box::new(Live {
             client,
             expires_at,
             scope,
             tasks,
-        });
+        }));
         drop(h);
         self.phase.send_replace(Phase::Live {
             expires_at,
@@ -405,10 +405,7 @@ mod tests {
             .unwrap();
         assert!(store.get(&cookie).is_some());
         assert!(store.link("code1").is_some());
-        assert!(matches!(
-            s.client().unwrap_err(),
-            WebError::Unauthorized(_)
-        ));
+        assert!(matches!(s.client().unwrap_err(), WebError::Unauthorized(_)));
         store.sweep();
         assert!(store.get(&cookie).is_none());
         assert!(store.link("code1").is_none());
@@ -416,7 +413,12 @@ mod tests {
         assert!(s.pending_key().is_err(), "the key is dropped");
 
         let (_s, cookie) = store
-            .create_pending("code2", "AX".into(), Sessions::new_key(), Duration::from_secs(60))
+            .create_pending(
+                "code2",
+                "AX".into(),
+                Sessions::new_key(),
+                Duration::from_secs(60),
+            )
             .unwrap();
         store.sweep();
         assert!(store.get(&cookie).is_some());

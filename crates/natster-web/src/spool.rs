@@ -109,7 +109,11 @@ async fn next(mut t: Tail) -> Option<(Result<Bytes, std::io::Error>, Tail)> {
         }
         let written = (*t.written.borrow()).min(t.len);
         // Hold the last byte back until the transfer has passed its checks.
-        let available = if t.finished { written } else { written.min(t.len - 1) };
+        let available = if t.finished {
+            written
+        } else {
+            written.min(t.len - 1)
+        };
         if available > t.sent {
             if t.file.is_none() {
                 let path = if t.finished {

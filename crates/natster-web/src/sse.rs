@@ -20,7 +20,11 @@ const MAX_EVENT_BYTES: usize = 16 << 10;
 
 /// Copies the account's feed into the session's broadcast until the
 /// session goes away or the subscription ends.
-pub(crate) async fn forward_feed(session: Weak<Session>, client: async_nats::Client, account: String) {
+pub(crate) async fn forward_feed(
+    session: Weak<Session>,
+    client: async_nats::Client,
+    account: String,
+) {
     let mut sub = match client.subscribe(subjects::feed_import(&account)).await {
         Ok(s) => s,
         Err(e) => {
@@ -52,7 +56,9 @@ enum Next {
 }
 
 /// The SSE stream for one page of `session`.
-pub(crate) fn stream(session: &Arc<Session>) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
+pub(crate) fn stream(
+    session: &Arc<Session>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let feed = session.feed.subscribe();
     let phase = session.watch();
     let first = Event::default()
@@ -85,7 +91,12 @@ pub(crate) fn stream(session: &Arc<Session>) -> Sse<impl Stream<Item = Result<Ev
                     let data = serde_json::to_string(&p).unwrap_or_default();
                     (Event::default().event("phase").data(data), ended)
                 }
-                Next::Done => (Event::default().event("phase").data(r#"{"state":"ended","reason":"session ended"}"#), true),
+                Next::Done => (
+                    Event::default()
+                        .event("phase")
+                        .data(r#"{"state":"ended","reason":"session ended"}"#),
+                    true,
+                ),
             };
             Some((Ok(event), (feed, phase, done)))
         },

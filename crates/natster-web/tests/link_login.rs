@@ -28,12 +28,18 @@ async fn device_link_login_binds_a_scoped_recorded_session() {
     assert!(!out.can_share, "no sharing unless asked for");
     assert!(out.record_error.is_none(), "{:?}", out.record_error);
     let ttl = out.expires_at - now();
-    assert!((12 * 3600 - 60..=12 * 3600).contains(&ttl), "12 h by default, got {ttl}");
+    assert!(
+        (12 * 3600 - 60..=12 * 3600).contains(&ttl),
+        "12 h by default, got {ttl}"
+    );
 
     let set_cookie = browser.set_cookie.lock().unwrap().clone().unwrap();
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
-    assert!(!set_cookie.contains("Secure"), "plain http here: {set_cookie}");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain http here: {set_cookie}"
+    );
 
     let (status, s) = browser.session().await;
     assert_eq!(status, 200, "{s}");
@@ -42,18 +48,37 @@ async fn device_link_login_binds_a_scoped_recorded_session() {
     assert_eq!(s["session"], out.session);
     assert_eq!(s["can_share"], false);
     let body = s.to_string();
-    assert!(!body.contains("SU") && !body.contains("SA"), "no seed in {body}");
+    assert!(
+        !body.contains("SU") && !body.contains("SA"),
+        "no seed in {body}"
+    );
 
     let shares = browser.get("/api/shares").send().await.unwrap();
     assert_eq!(shares.status(), 200);
     let shares: Value = shares.json().await.unwrap();
     assert_eq!(shares["me"], alice.key());
-    assert!(shares["in_shares"].is_array() && shares["out_shares"].is_array(), "{shares}");
-    let stats: Value = browser.get("/api/stats").send().await.unwrap().json().await.unwrap();
-    assert!(stats["accounts_initialized"].as_u64().unwrap() >= 1, "{stats}");
+    assert!(
+        shares["in_shares"].is_array() && shares["out_shares"].is_array(),
+        "{shares}"
+    );
+    let stats: Value = browser
+        .get("/api/stats")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        stats["accounts_initialized"].as_u64().unwrap() >= 1,
+        "{stats}"
+    );
 
     let listed = sessions_ls(&a, &alice.key()).await.unwrap();
-    assert!(listed.iter().any(|s| s.session == out.session), "{listed:?}");
+    assert!(
+        listed.iter().any(|s| s.session == out.session),
+        "{listed:?}"
+    );
 
     // The session can be used again only with its cookie.
     let anon = Browser::new(&stack.web_url);
@@ -61,11 +86,23 @@ async fn device_link_login_binds_a_scoped_recorded_session() {
 
     // Logout drops it.
     let csrf = s["csrf"].as_str().unwrap();
-    let r = browser.post("/api/logout", Some(csrf)).send().await.unwrap();
+    let r = browser
+        .post("/api/logout", Some(csrf))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     assert_eq!(browser.session().await.0, 401);
-    assert_eq!(browser.get("/api/shares").send().await.unwrap().status(), 401);
+    assert_eq!(
+        browser.get("/api/shares").send().await.unwrap().status(),
+        401
+    );
     stack.shutdown().await;
 }
 
@@ -82,7 +119,9 @@ async fn sharing_scope_only_when_asked_and_a_declined_phrase_binds_nothing() {
         ttl: Duration::from_secs(3600),
         ..LoginOptions::default()
     };
-    let out = login_with(&stack, &alice, &a, &browser, opts).await.unwrap();
+    let out = login_with(&stack, &alice, &a, &browser, opts)
+        .await
+        .unwrap();
     assert!(out.can_share);
     assert_eq!(browser.session().await.1["can_share"], true);
 
@@ -106,12 +145,18 @@ async fn sharing_scope_only_when_asked_and_a_declined_phrase_binds_nothing() {
 
 /// Opens a link by hand (what `login` does, step by step) and returns
 /// (code, browser, session key).
-async fn open_by_hand(stack: &Stack, who: &Person, c: &async_nats::Client) -> (String, Browser, String) {
+async fn open_by_hand(
+    stack: &Stack,
+    who: &Person,
+    c: &async_nats::Client,
+) -> (String, Browser, String) {
     let r = who.global(c, "otc.generate", json!({})).await;
     assert_eq!(r["code"], 200, "{r}");
     let code = r["data"]["code"].as_str().unwrap().to_owned();
     let browser = Browser::new(&stack.web_url);
-    let resp = browser.open_link(&format!("{}/link/{code}", stack.web_url)).await;
+    let resp = browser
+        .open_link(&format!("{}/link/{code}", stack.web_url))
+        .await;
     assert_eq!(resp.status(), 200);
     let opened: Value = resp.json().await.unwrap();
     assert_eq!(opened["account"], who.key());
@@ -123,7 +168,11 @@ async fn open_by_hand(stack: &Stack, who: &Person, c: &async_nats::Client) -> (S
         .unwrap();
     assert_eq!(status["state"], "opened");
     assert_eq!(status["phrase"], opened["phrase"]);
-    (code, browser, opened["session"].as_str().unwrap().to_owned())
+    (
+        code,
+        browser,
+        opened["session"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn approve(stack: &Stack, code: &str, jwt: &str) -> (u16, Value) {
@@ -148,7 +197,9 @@ async fn a_link_works_once_and_only_a_proper_credential_approves_it() {
     let (code, browser, session) = open_by_hand(&stack, &alice, &a).await;
     // Single use: a second browser (someone who also has the link) gets nothing.
     let late = Browser::new(&stack.web_url);
-    let resp = late.open_link(&format!("{}/link/{code}", stack.web_url)).await;
+    let resp = late
+        .open_link(&format!("{}/link/{code}", stack.web_url))
+        .await;
     assert_eq!(resp.status(), 404);
     assert!(resp.headers().get("set-cookie").is_none());
 
@@ -164,34 +215,91 @@ async fn a_link_works_once_and_only_a_proper_credential_approves_it() {
     let cases: Vec<(String, u16, &str)> = vec![
         ("garbage".into(), 400, "not a JWT"),
         // Signed by another account's signing key, claiming alice's account.
-        (sign(&session, good_nats.clone(), &mallory.signing, Some(exp)), 403, "mallory's key"),
+        (
+            sign(&session, good_nats.clone(), &mallory.signing, Some(exp)),
+            403,
+            "mallory's key",
+        ),
         // Mallory's own account.
         (
-            sign(&session, scope::user_nats(&mallory.key(), Scope::default()), &mallory.signing, Some(exp)),
+            sign(
+                &session,
+                scope::user_nats(&mallory.key(), Scope::default()),
+                &mallory.signing,
+                Some(exp),
+            ),
             403,
             "another account",
         ),
         // For another key.
-        (sign(&natster_auth::KeyPair::new_user().public_key(), good_nats.clone(), &alice.signing, Some(exp)), 400, "another key"),
+        (
+            sign(
+                &natster_auth::KeyPair::new_user().public_key(),
+                good_nats.clone(),
+                &alice.signing,
+                Some(exp),
+            ),
+            400,
+            "another key",
+        ),
         // Wider than the web needs.
-        (sign(&session, wide, &alice.signing, Some(exp)), 400, "wider"),
+        (
+            sign(&session, wide, &alice.signing, Some(exp)),
+            400,
+            "wider",
+        ),
         // No expiry, or one beyond the server's limit.
-        (sign(&session, good_nats.clone(), &alice.signing, None), 400, "no expiry"),
-        (sign(&session, good_nats.clone(), &alice.signing, Some(now() + 30 * 86400)), 400, "too long"),
+        (
+            sign(&session, good_nats.clone(), &alice.signing, None),
+            400,
+            "no expiry",
+        ),
+        (
+            sign(
+                &session,
+                good_nats.clone(),
+                &alice.signing,
+                Some(now() + 30 * 86400),
+            ),
+            400,
+            "too long",
+        ),
         // Already expired.
-        (sign(&session, good_nats.clone(), &alice.signing, Some(now() - 10)), 403, "expired"),
+        (
+            sign(
+                &session,
+                good_nats.clone(),
+                &alice.signing,
+                Some(now() - 10),
+            ),
+            403,
+            "expired",
+        ),
     ];
     for (jwt, want, why) in cases {
         let (status, body) = approve(&stack, &code, &jwt).await;
         assert_eq!(status, want, "{why}: {body}");
-        assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{why}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{why}: {body}"
+        );
         assert_eq!(browser.session().await.1["state"], "pending", "{why}");
     }
-    let (status, body) = approve(&stack, &code, &sign(&session, good_nats.clone(), &alice.signing, Some(exp))).await;
+    let (status, body) = approve(
+        &stack,
+        &code,
+        &sign(&session, good_nats.clone(), &alice.signing, Some(exp)),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(browser.session().await.1["state"], "live");
     // Approving twice does nothing more.
-    let (status, _) = approve(&stack, &code, &sign(&session, good_nats, &alice.signing, Some(exp))).await;
+    let (status, _) = approve(
+        &stack,
+        &code,
+        &sign(&session, good_nats, &alice.signing, Some(exp)),
+    )
+    .await;
     assert_eq!(status, 404);
     stack.shutdown().await;
 }
@@ -203,10 +311,17 @@ async fn a_revoked_session_fetches_nothing_within_two_seconds() {
     let a = alice.connect(&stack).await;
     alice.init(&a).await;
     let browser = Browser::new(&stack.web_url);
-    let out = login_with(&stack, &alice, &a, &browser, LoginOptions::default()).await.unwrap();
-    assert_eq!(browser.get("/api/shares").send().await.unwrap().status(), 200);
+    let out = login_with(&stack, &alice, &a, &browser, LoginOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.get("/api/shares").send().await.unwrap().status(),
+        200
+    );
 
-    sessions_revoke(&a, &alice.key(), &out.session).await.unwrap();
+    sessions_revoke(&a, &alice.key(), &out.session)
+        .await
+        .unwrap();
     let b = browser.clone();
     let ended = eventually(
         || {
@@ -220,8 +335,15 @@ async fn a_revoked_session_fetches_nothing_within_two_seconds() {
     let (status, body) = browser.session().await;
     assert_eq!(status, 401, "{body}");
     let listed = sessions_ls(&a, &alice.key()).await.unwrap();
-    assert!(!listed.iter().any(|s| s.session == out.session), "revocation recorded: {listed:?}");
-    assert!(sessions_revoke(&a, &alice.key(), "not-a-key").await.is_err());
+    assert!(
+        !listed.iter().any(|s| s.session == out.session),
+        "revocation recorded: {listed:?}"
+    );
+    assert!(
+        sessions_revoke(&a, &alice.key(), "not-a-key")
+            .await
+            .is_err()
+    );
     stack.shutdown().await;
 }
 
@@ -236,7 +358,10 @@ async fn an_expired_credential_fetches_nothing_within_two_seconds() {
     let c = Claims::new(session, scope::user_nats(&alice.key(), Scope::default())).with_expiry(exp);
     let (status, body) = approve(&stack, &code, &encode(&c, &alice.signing).unwrap()).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(browser.get("/api/shares").send().await.unwrap().status(), 200);
+    assert_eq!(
+        browser.get("/api/shares").send().await.unwrap().status(),
+        200
+    );
     // Wait out the credential, then it must stop within 2 s.
     while now() <= exp {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -261,26 +386,58 @@ async fn csrf_origin_headers_and_bad_input() {
     let a = alice.connect(&stack).await;
     alice.init(&a).await;
     let browser = Browser::new(&stack.web_url);
-    login_with(&stack, &alice, &a, &browser, LoginOptions::default()).await.unwrap();
-    let csrf = browser.session().await.1["csrf"].as_str().unwrap().to_owned();
+    login_with(&stack, &alice, &a, &browser, LoginOptions::default())
+        .await
+        .unwrap();
+    let csrf = browser.session().await.1["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Security headers on the page.
     let page = reqwest::get(format!("{}/", stack.web_url)).await.unwrap();
     let h = page.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
-    for part in ["default-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "script-src 'self'"] {
+    for part in [
+        "default-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+    ] {
         assert!(csp.contains(part), "{csp}");
     }
-    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
-    assert!(!html.contains("<script>") && !html.contains("style="), "no inline script/style");
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "no inline script/style"
+    );
 
     // State-changing requests need the token and our origin.
-    assert_eq!(browser.post("/api/logout", None).send().await.unwrap().status(), 403);
-    assert_eq!(browser.post("/api/logout", Some("wrong")).send().await.unwrap().status(), 403);
+    assert_eq!(
+        browser
+            .post("/api/logout", None)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        browser
+            .post("/api/logout", Some("wrong"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
     let foreign = browser
         .post("/api/logout", Some(&csrf))
         .header("origin", "http://evil.example")
@@ -320,14 +477,46 @@ async fn csrf_origin_headers_and_bad_input() {
     }
     let http = reqwest::Client::new();
     let posts: Vec<(String, &'static str, &'static str)> = vec![
-        ("/api/link/abcdefghijklmnopqrstuvwxyz234567/open".into(), "application/json", "{}"),
-        ("/api/link/abcdefghijklmnopqrstuvwxyz234567/open".into(), "application/json", "{\"x\":1}"),
-        ("/api/link/abcdefghijklmnopqrstuvwxyz234567/open".into(), "text/plain", "{}"),
-        ("/api/link/abcdefghijklmnopqrstuvwxyz234567/approve".into(), "application/json", "{\"jwt\":\"x\"}"),
-        ("/api/link/abcdefghijklmnopqrstuvwxyz234567/approve".into(), "application/json", "not json"),
-        ("/api/link/abcdefghijklmnopqrstuvwxyz234567/approve".into(), "application/json", "{}"),
-        ("/api/link/abcdefghijklmnopqrstuvwxyz234567/reject".into(), "application/json", "{}"),
-        ("/api/link/x/approve".into(), "application/json", "{\"jwt\":\"x\"}"),
+        (
+            "/api/link/abcdefghijklmnopqrstuvwxyz234567/open".into(),
+            "application/json",
+            "{}",
+        ),
+        (
+            "/api/link/abcdefghijklmnopqrstuvwxyz234567/open".into(),
+            "application/json",
+            "{\"x\":1}",
+        ),
+        (
+            "/api/link/abcdefghijklmnopqrstuvwxyz234567/open".into(),
+            "text/plain",
+            "{}",
+        ),
+        (
+            "/api/link/abcdefghijklmnopqrstuvwxyz234567/approve".into(),
+            "application/json",
+            "{\"jwt\":\"x\"}",
+        ),
+        (
+            "/api/link/abcdefghijklmnopqrstuvwxyz234567/approve".into(),
+            "application/json",
+            "not json",
+        ),
+        (
+            "/api/link/abcdefghijklmnopqrstuvwxyz234567/approve".into(),
+            "application/json",
+            "{}",
+        ),
+        (
+            "/api/link/abcdefghijklmnopqrstuvwxyz234567/reject".into(),
+            "application/json",
+            "{}",
+        ),
+        (
+            "/api/link/x/approve".into(),
+            "application/json",
+            "{\"jwt\":\"x\"}",
+        ),
         ("/api/logout".into(), "application/json", "{}"),
     ];
     for (path, ctype, body) in posts {
@@ -343,7 +532,10 @@ async fn csrf_origin_headers_and_bad_input() {
     }
     let big = "x".repeat(200 << 10);
     let r = http
-        .post(format!("{}/api/link/abcdefghijklmnopqrstuvwxyz234567/approve", stack.web_url))
+        .post(format!(
+            "{}/api/link/abcdefghijklmnopqrstuvwxyz234567/approve",
+            stack.web_url
+        ))
         .header("content-type", "application/json")
         .body(format!("{{\"jwt\":\"{big}\"}}"))
         .send()

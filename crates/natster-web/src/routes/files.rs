@@ -10,8 +10,8 @@
 
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::Response;
 use natster_catalog::ByteRange;
 use serde::Deserialize;
@@ -32,13 +32,20 @@ fn check_hash(h: &str) -> Result<(), WebError> {
     if h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         Ok(())
     } else {
-        Err(WebError::BadRequest("a file is named by its SHA-256 (64 lowercase hex)".into()))
+        Err(WebError::BadRequest(
+            "a file is named by its SHA-256 (64 lowercase hex)".into(),
+        ))
     }
 }
 
 /// The type to send and whether it may be shown inline.
 pub(crate) fn served_type(mime: &str) -> (&'static str, bool) {
-    let m = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let m = mime
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let inline: Option<&'static str> = match m.as_str() {
         "image/png" => Some("image/png"),
         "image/jpeg" => Some("image/jpeg"),
@@ -70,7 +77,13 @@ fn disposition(kind: &str, path: &str) -> String {
     let name = path.rsplit('/').next().unwrap_or("download");
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._- ".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._- ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut pct = String::new();
     for b in name.bytes() {
@@ -153,7 +166,11 @@ pub(crate) async fn file(
     );
     set(header::CACHE_CONTROL, "private, no-store".to_owned());
     set(header::ETAG, format!("\"{hash}\""));
-    let csp = if ctype == "application/pdf" { PDF_CSP } else { FILE_CSP };
+    let csp = if ctype == "application/pdf" {
+        PDF_CSP
+    } else {
+        FILE_CSP
+    };
     set(header::CONTENT_SECURITY_POLICY, csp.to_owned());
     set(header::X_FRAME_OPTIONS, "SAMEORIGIN".to_owned());
     Ok(resp)
@@ -166,10 +183,22 @@ mod tests {
     #[test]
     fn only_harmless_types_are_inline() {
         assert_eq!(served_type("video/webm"), ("video/webm", true));
-        assert_eq!(served_type("text/html"), ("text/plain; charset=utf-8", true));
-        assert_eq!(served_type("image/svg+xml"), ("application/octet-stream", false));
-        assert_eq!(served_type("application/xhtml+xml"), ("application/octet-stream", false));
-        assert_eq!(served_type("application/javascript"), ("application/octet-stream", false));
+        assert_eq!(
+            served_type("text/html"),
+            ("text/plain; charset=utf-8", true)
+        );
+        assert_eq!(
+            served_type("image/svg+xml"),
+            ("application/octet-stream", false)
+        );
+        assert_eq!(
+            served_type("application/xhtml+xml"),
+            ("application/octet-stream", false)
+        );
+        assert_eq!(
+            served_type("application/javascript"),
+            ("application/octet-stream", false)
+        );
         assert_eq!(served_type("IMAGE/PNG; x=y"), ("image/png", true));
     }
 
@@ -178,6 +207,9 @@ mod tests {
         let d = disposition("attachment", "a/<img src=x onerror=alert(1)>\"\r\n.webm");
         assert!(d.is_ascii() && !d.contains('\n') && !d.contains("<img"));
         assert!(HeaderValue::from_str(&d).is_ok());
-        assert!(d.starts_with("attachment; filename=\"_img src_x onerror_alert_1____.webm\""), "{d}");
+        assert!(
+            d.starts_with("attachment; filename=\"_img src_x onerror_alert_1_____.webm\""),
+            "{d}"
+        );
     }
 }

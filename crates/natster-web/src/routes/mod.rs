@@ -3,8 +3,8 @@
 //! that changes state).
 
 pub(crate) mod catalogs;
-mod files;
 mod events;
+mod files;
 mod link;
 mod pages;
 mod session;
@@ -21,8 +21,8 @@ use axum::{Router, middleware};
 
 use crate::accounts::Accounts;
 use crate::config::WebConfig;
-use crate::routes::catalogs::CatalogCache;
 use crate::error::WebError;
+use crate::routes::catalogs::CatalogCache;
 use crate::security;
 use crate::session::{Session, Sessions};
 
@@ -57,10 +57,9 @@ impl FromRequestParts<AppState> for Authed {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         let cookie = security::session_cookie(&parts.headers)
             .ok_or_else(|| WebError::Unauthorized("no session".into()))?;
-        let session = state
-            .sessions
-            .get(&cookie)
-            .ok_or_else(|| WebError::Unauthorized("no such session (logged out or expired)".into()))?;
+        let session = state.sessions.get(&cookie).ok_or_else(|| {
+            WebError::Unauthorized("no such session (logged out or expired)".into())
+        })?;
         if !matches!(parts.method, Method::GET | Method::HEAD) {
             security::check_csrf(&parts.headers, session.csrf())?;
         }
@@ -81,13 +80,22 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/shares", get(catalogs::shares))
         .route("/api/stats", get(stats::stats))
         .route("/api/catalogs/{owner}/{catalog}", get(catalogs::contents))
-        .route("/api/catalogs/{owner}/{catalog}/files/{hash}", get(files::file))
+        .route(
+            "/api/catalogs/{owner}/{catalog}/files/{hash}",
+            get(files::file),
+        )
         .route("/api/{*rest}", get(api_not_found).post(api_not_found))
         .route("/assets/{file}", get(pages::asset))
         .fallback(get(pages::page))
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn_with_state(state.clone(), security::origin_check))
-        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::origin_check,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .with_state(state)
 }
 

@@ -22,8 +22,5 @@ pub(crate) async fn page() -> impl IntoResponse {
 pub(crate) async fn asset(Path(file): Path<String>) -> Result<impl IntoResponse, WebError> {
     let (ctype, body) =
         assets::get(&file).ok_or_else(|| WebError::NotFound("no such asset".into()))?;
-    Ok((
-        [(CONTENT_TYPE, ctype), (CACHE_CONTROL, "no-cache")],
-        body,
-    ))
+    Ok(([(CONTENT_TYPE, ctype), (CACHE_CONTROL, "no-cache")], body))
 }

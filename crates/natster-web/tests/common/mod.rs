@@ -210,7 +210,11 @@ impl Person {
 
     pub async fn init(&self, c: &async_nats::Client) {
         let r = self
-            .global(c, "events.put", json!({"type": "account_initialized", "data": {"name": self.name}}))
+            .global(
+                c,
+                "events.put",
+                json!({"type": "account_initialized", "data": {"name": self.name}}),
+            )
             .await;
         assert_eq!(r["code"], 200, "{r}");
     }
@@ -223,9 +227,16 @@ impl Person {
         to: &Person,
         to_client: &async_nats::Client,
     ) {
-        control(me, &self.key(), hub_ops::EXPORT_ADD, &CatalogExportRequest { catalog: catalog.into() })
-            .await
-            .unwrap();
+        control(
+            me,
+            &self.key(),
+            hub_ops::EXPORT_ADD,
+            &CatalogExportRequest {
+                catalog: catalog.into(),
+            },
+        )
+        .await
+        .unwrap();
         let token = |subject: String, kind| {
             let c = Claims::new(to.key(), ActivationNats::new(subject, kind, self.key()));
             encode(&c, &self.signing).unwrap()
@@ -242,9 +253,15 @@ impl Person {
                 ExportType::Stream,
             ),
         };
-        control(to_client, &to.key(), hub_ops::IMPORT_ADD, &req).await.unwrap();
+        control(to_client, &to.key(), hub_ops::IMPORT_ADD, &req)
+            .await
+            .unwrap();
         let r = self
-            .global(me, "events.put", json!({"type": "catalog_shared", "data": {"catalog": catalog, "target": to.key()}}))
+            .global(
+                me,
+                "events.put",
+                json!({"type": "catalog_shared", "data": {"catalog": catalog, "target": to.key()}}),
+            )
             .await;
         assert_eq!(r["code"], 200, "{r}");
         let r = to
