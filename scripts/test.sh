@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/nats-server.sh
+source scripts/browser-deps.sh
 if cargo nextest --version >/dev/null 2>&1; then
   # nextest does not run doc tests: run those first, the summary comes last.
   cargo test --workspace --doc --quiet

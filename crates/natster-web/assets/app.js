@@ -191,8 +191,8 @@ async function linkPage(code) {
     el('p', { class: 'phrase', attrs: { id: 'phrase' }, text: opened.phrase }),
     el('p', { class: 'muted', text: 'Account ' + opened.account })));
   try { await loadSession(); } catch (e) { return showError(e); }
+  openEvents(); // pending sessions get their phase pushed too
   const es = state.events;
-  if (!es) return;
   es.addEventListener('phase', async (ev) => {
     let p = null;
     try { p = JSON.parse(ev.data); } catch { return; }
@@ -334,7 +334,7 @@ async function catalogPage(owner, catalog) {
       }
       const dirRows = [...dirs.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([name, d]) =>
         el('div', { class: 'row dir' },
-          el('span', { class: 'icon', attrs: { 'aria-hidden': 'true' }, text: '📁' }),
+          el('span', { class: 'icon', attrs: { 'aria-hidden': 'true' }, text: '▸' }),
           link(`${base}?dir=${enc([...dir, name].join('/'))}`, name, 'name'),
           el('span', { class: 'size', text: formatSize(d.bytes) }),
           el('span', { class: 'type muted', text: `${d.count} file${d.count === 1 ? '' : 's'}` })));
@@ -363,11 +363,12 @@ function fileRow(owner, catalog, e, label) {
 
 function iconFor(mime) {
   const m = String(mime || '');
-  if (m.startsWith('video/')) return '🎞';
+  // Plain glyphs every system font has (no emoji font on many servers).
+  if (m.startsWith('video/')) return '▶';
   if (m.startsWith('audio/')) return '♪';
-  if (m.startsWith('image/')) return '🖼';
-  if (m === 'application/pdf') return '📄';
-  if (m.startsWith('text/')) return '📝';
+  if (m.startsWith('image/')) return '▣';
+  if (m === 'application/pdf') return '▤';
+  if (m.startsWith('text/')) return '≡';
   return '•';
 }
 

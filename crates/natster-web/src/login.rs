@@ -84,8 +84,9 @@ pub trait LoginPrompt {
     /// Show the URL to open (and its QR code, if wanted).
     fn show_link(&mut self, url: &str);
     /// A browser opened the link and shows `phrase`: true when the person
-    /// confirms their browser shows the same.
-    fn confirm(&mut self, phrase: &str) -> bool;
+    /// confirms their browser shows the same. Async, so that waiting for the
+    /// person never blocks the runtime's threads.
+    fn confirm(&mut self, phrase: &str) -> impl std::future::Future<Output = bool> + Send;
 }
 
 /// The terminal: prints to stderr, asks on stdin.
@@ -112,22 +113,29 @@ impl LoginPrompt for TerminalPrompt {
         let _ = writeln!(err, "Waiting for the browser...");
     }
 
-    fn confirm(&mut self, phrase: &str) -> bool {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "\nThe browser that opened the link shows:\n\n  {phrase}\n"
-        );
-        if self.yes {
-            return true;
+    async fn confirm(&mut self, phrase: &str) -> bool {
+        {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "\nThe browser that opened the link shows:\n\n  {phrase}\n"
+            );
+            if self.yes {
+                return true;
+            }
+            let _ = write!(err, "Does your browser show exactly this phrase? [y/N] ");
+            let _ = err.flush();
         }
-        let _ = write!(err, "Does your browser show exactly this phrase? [y/N] ");
-        let _ = err.flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).is_err() {
-            return false;
+        // stdin blocks: read it on a blocking thread.
+        let line = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map(|_| line)
+        })
+        .await;
+        match line {
+            Ok(Ok(line)) => matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes"),
+            _ => false,
         }
-        matches!(line.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
     }
 }
 
@@ -213,7 +221,7 @@ pub async fn login(
     account: &str,
     signing_key: &KeyPair,
     opts: &LoginOptions,
-    prompt: &mut impl LoginPrompt,
+    prompt: &mut (impl LoginPrompt + Send),
 ) -> Result<LoginOutcome, LoginError> {
     check_public_key(account, KeyKind::Account)?;
     let scope = Scope {
@@ -277,7 +285,7 @@ pub async fn login(
             "the web server's answer does not belong to this login".into(),
         ));
     }
-    if !prompt.confirm(&phrase) {
+    if !prompt.confirm(&phrase).await {
         let _: Result<serde_json::Value, _> = web
             .call(web.http.post(format!("{base}/api/link/{code}/reject")))
             .await;

@@ -54,7 +54,7 @@ pub(crate) enum Phase {
 #[allow(clippy::large_enum_variant)]
 enum Holding {
     Pending { key: KeyPair },
-    Live(Live),
+    Live(Box<Live>),
     Ended,
 }
 
@@ -170,12 +170,12 @@ impl Session {
             }
             return Err(WebError::Conflict("this login is no longer pending".into()));
         }
-        *h = Holding::Live(Live {
+        *h = Holding::Live(Box::new(Live {
             client,
             expires_at,
             scope,
             tasks,
-        });
+        }));
         drop(h);
         self.phase.send_replace(Phase::Live {
             expires_at,

@@ -231,7 +231,11 @@ fn a_second_global_service_instance_joins_and_stops_cleanly() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(second.stdout.take().unwrap()), &mut line).unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(second.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
     assert!(line.contains("global service running"), "{line}");
     // With two instances in the queue group, the API keeps answering.
     let home = tmp.path().join("a");

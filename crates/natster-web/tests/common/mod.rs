@@ -377,14 +377,15 @@ impl LoginPrompt for TestPrompt {
         }));
     }
 
-    fn confirm(&mut self, phrase: &str) -> bool {
+    async fn confirm(&mut self, phrase: &str) -> bool {
         // The server may report the link opened a moment before the
         // browser has its answer: wait for the browser's phrase.
-        for _ in 0..100 {
-            if let Some(p) = self.browser.phrase.lock().unwrap().clone() {
+        for _ in 0..500 {
+            let shown = self.browser.phrase.lock().unwrap().clone();
+            if let Some(p) = shown {
                 return !self.decline && p == phrase;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         false
     }
