@@ -142,3 +142,54 @@ pub(crate) async fn contents(
     let c = summary(&state, client, &s.account, &owner, &catalog, true).await?;
     Ok(Json(CatalogSummary::clone(&c)))
 }
+
+// ------------------------------------------------------------ import
+
+/// `POST /api/catalogs/<owner>/<catalog>/import`: import a catalog shared
+/// with the session's account. The hub adds the imports with the activation
+/// tokens the owner deposited (the session cannot pick subjects or tokens),
+/// then the import is recorded with the global service.
+pub(crate) async fn import(
+    Authed(s): Authed,
+    Path((owner, catalog)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    check_catalog_name(&catalog).map_err(WebError::BadRequest)?;
+    natster_auth::keys::check_public_key(&owner, natster_auth::keys::KeyKind::Account)
+        .map_err(|e| WebError::BadRequest(format!("owner: {e}")))?;
+    let (client, _scope) = s.client()?;
+    let req = natster_proto::hub::ImportAddRequest {
+        owner: owner.clone(),
+        catalog: catalog.clone(),
+        service_token: String::new(),
+        stream_token: String::new(),
+    };
+    natster_hub::client::control(
+        &client,
+        &s.account,
+        natster_proto::subjects::hub_ops::IMPORT_ADD,
+        &req,
+    )
+    .await
+    .map_err(|e| match e {
+        natster_hub::client::ClientError::Api(a) if a.code == 404 => WebError::NotFound(a.message),
+        natster_hub::client::ClientError::Api(a) if a.code == 403 => WebError::Forbidden(a.message),
+        natster_hub::client::ClientError::Api(a) if a.code < 500 => WebError::BadRequest(a.message),
+        other => WebError::Unavailable(other.to_string()),
+    })?;
+    let event = serde_json::json!({
+        "type": "catalog_imported",
+        "data": { "owner": owner, "catalog": catalog },
+    });
+    let recorded: Result<serde_json::Value, WebError> = global::request(
+        &client,
+        &s.account,
+        "events.put",
+        &event,
+        Duration::from_secs(5),
+    )
+    .await;
+    Ok(Json(serde_json::json!({
+        "imported": true,
+        "recorded": recorded.is_ok(),
+    })))
+}

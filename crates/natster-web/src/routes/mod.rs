@@ -81,6 +81,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/stats", get(stats::stats))
         .route("/api/catalogs/{owner}/{catalog}", get(catalogs::contents))
         .route(
+            "/api/catalogs/{owner}/{catalog}/import",
+            post(catalogs::import),
+        )
+        .route(
             "/api/catalogs/{owner}/{catalog}/files/{hash}",
             get(files::file),
         )
