@@ -10,6 +10,7 @@ use std::time::Duration;
 pub struct Hub {
     pub child: Child,
     pub url: String,
+    pub web_url: String,
     pub dir: std::path::PathBuf,
 }
 
@@ -70,6 +71,7 @@ pub fn hub_up(dir: &Path, extra: &[&str]) -> Hub {
     Hub {
         child,
         url: info["hub_url"].as_str().unwrap().to_owned(),
+        web_url: info["web_url"].as_str().unwrap_or_default().to_owned(),
         dir: dir.to_owned(),
     }
 }
