@@ -99,22 +99,25 @@ impl Creds {
     }
 }
 
-/// Writes `data` to `path` with mode 0600: into a fresh temp file beside it,
-/// fsynced, then renamed over `path`, so readers see all or nothing.
+/// Writes `data` to `path` with mode 0600, atomically; see [`write_atomic`].
 pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
-    let io = |e: std::io::Error| {
+    write_atomic(path, data, 0o600).map_err(|e| {
         Error::new(
             ErrorKind::Io,
             format!("cannot write {}: {e}", path.display()),
         )
-    };
+    })
+}
+
+/// Writes `data` to `path` with `mode`: into a fresh temp file beside it,
+/// fsynced, renamed over `path`, then the directory fsynced, so readers see
+/// all or nothing and the rename survives a crash.
+pub fn write_atomic(path: &Path, data: &[u8], mode: u32) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| io(std::io::ErrorKind::InvalidInput.into()))?;
+    let name = path.file_name().ok_or(std::io::ErrorKind::InvalidInput)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         name.to_string_lossy(),
@@ -124,15 +127,19 @@ pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(mode)
             .open(&tmp)?;
-        f.set_permissions(fs::Permissions::from_mode(0o600))?;
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
         f.write_all(data)?;
         f.sync_all()?;
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result.map_err(io)
+    result
 }

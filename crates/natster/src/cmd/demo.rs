@@ -53,15 +53,7 @@ pub async fn run(a: DemoArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow!("hub did not start: {e}"))?;
     let url = hub.info().nats_urls.first().cloned().unwrap_or_default();
-    let gclient = natster_hub::connect::as_service(&url, &hub.identity().global, "natster-global")
-        .await
-        .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
-    let gconfig = crate::cmd::global::config(hub.identity(), None);
-    let (stop_global, stopped) = tokio::sync::oneshot::channel::<()>();
-    let global = tokio::spawn(natster_global::run(gclient.clone(), gconfig, async move {
-        let _ = stopped.await;
-    }));
-    crate::cmd::global::wait_ready(&gclient, &hub.identity().global.key()).await?;
+    let global = crate::cmd::global::Embedded::start(&hub, None).await?;
     println!("hub at {}, NATS at {url}", hub.info().hub_url);
 
     let alice = Selection {
@@ -201,8 +193,7 @@ pub async fn run(a: DemoArgs) -> Result<()> {
         crate::cmd::hub::wait_for_signal().await;
     }
     server.abort();
-    let _ = stop_global.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(5), global).await;
+    global.stop().await;
     hub.shutdown().await;
     Ok(())
 }

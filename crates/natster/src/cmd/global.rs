@@ -61,6 +61,49 @@ pub async fn wait_ready(client: &async_nats::Client, global_account: &str) -> Re
     ))
 }
 
+/// The global service running inside this process (`hub up`, `demo`).
+#[derive(Debug)]
+pub struct Embedded {
+    task: tokio::task::JoinHandle<Result<(), natster_global::GlobalError>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Embedded {
+    /// Starts it as a user of `hub`'s global account and waits until it answers.
+    pub async fn start(hub: &natster_hub::RunningHub, web_url: Option<String>) -> Result<Self> {
+        let url = hub.info().nats_urls.first().cloned().unwrap_or_default();
+        let client =
+            natster_hub::connect::as_service(&url, &hub.identity().global, "natster-global")
+                .await
+                .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(natster_global::run(
+            client.clone(),
+            config(hub.identity(), web_url),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        wait_ready(&client, &hub.identity().global.key()).await?;
+        Ok(Self { task, stop })
+    }
+
+    /// Resolves if the service ends by itself (it should not), with why.
+    pub async fn ended(&mut self) -> anyhow::Error {
+        match (&mut self.task).await {
+            Ok(Ok(())) => anyhow!("the global service stopped"),
+            Ok(Err(e)) => anyhow!("the global service failed: {e}"),
+            Err(e) => anyhow!("the global service crashed: {e}"),
+        }
+    }
+
+    /// Stops it, letting requests in flight finish (up to 5 s).
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.task).await;
+    }
+}
+
 /// Runs `natster global ...`.
 pub async fn run(args: GlobalArgs) -> Result<()> {
     let GlobalCommand::Serve(a) = args.command;

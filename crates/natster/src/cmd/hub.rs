@@ -112,23 +112,10 @@ async fn up(a: UpArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow!("hub did not start: {e}"))?;
     let info = hub.info();
-    // The global service runs inside the hub as a user of the global account.
-    let url = info.nats_urls.first().cloned().unwrap_or_default();
-    let global_client =
-        natster_hub::connect::as_service(&url, &hub.identity().global, "natster-global")
-            .await
-            .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
+    // The global service runs inside the hub as a user of the global account;
+    // its one-time codes point at the web app.
     let (web_listener, web_url) = crate::cmd::web::bind(a.listen, a.web_port, None).await?;
-    let gconfig = crate::cmd::global::config(hub.identity(), Some(web_url.clone()));
-    let (stop_global, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut global = tokio::spawn(natster_global::run(
-        global_client.clone(),
-        gconfig,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    crate::cmd::global::wait_ready(&global_client, &hub.identity().global.key()).await?;
+    let mut global = crate::cmd::global::Embedded::start(&hub, Some(web_url.clone())).await?;
     // The web app, acting for people with credentials their own CLI signs.
     let web_config = crate::cmd::web::config(hub.identity(), info, &web_url)?;
     let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -154,20 +141,15 @@ async fn up(a: UpArgs) -> Result<()> {
     }
     tokio::select! {
         _ = wait_for_signal() => {}
-        r = &mut global => {
+        e = global.ended() => {
             hub.shutdown().await;
-            return match r {
-                Ok(Ok(())) => Err(anyhow!("the global service stopped")),
-                Ok(Err(e)) => Err(anyhow!("the global service failed: {e}")),
-                Err(e) => Err(anyhow!("the global service crashed: {e}")),
-            };
+            return Err(e);
         }
     }
     eprintln!("stopping the hub...");
     let _ = stop_web.send(());
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), web).await;
-    let _ = stop_global.send(());
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), global).await;
+    global.stop().await;
     hub.shutdown().await;
     Ok(())
 }
