@@ -1,11 +1,19 @@
 //! Transfer and indexing benchmark, one run on one random file:
 //!
-//! - raw NATS publish -> subscribe throughput at the transfer's chunk size (the baseline);
+//! - raw NATS publish -> subscribe throughput at the transfer's chunk size,
+//!   the baseline: publisher and subscriber in two child processes, as the
+//!   catalog server and the downloader are (and, for reference, both in
+//!   this process);
 //! - our encrypted, verified download (catalog server and downloader each in
 //!   a child process of this binary, so each side's peak RSS is its own);
 //! - the parallel scanner against single-threaded SHA-256 of the same bytes.
 //!
-//! `cargo bench -p natster-catalog --bench transfer -- [--size 1GiB] [--chunk 1MiB] [--json]`
+//! Baseline and download alternate for `--rounds` rounds (default 3); the
+//! figures are medians, and the ratio is the median download over the
+//! median two-process baseline. CPU seconds per side come from
+//! `/proc/PID/stat`.
+//!
+//! `cargo bench -p natster-catalog --bench transfer -- [--size 1GiB] [--chunk 1MiB] [--rounds 3] [--json]`
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, Read, Write};
@@ -32,6 +40,8 @@ struct Plan {
     reader_jwt: String,
     reader_seed: String,
     catalog: PathBuf,
+    /// The random file itself (the raw baseline sends its first chunk).
+    file: PathBuf,
     hash: String,
     out: PathBuf,
     chunk: u32,
@@ -42,6 +52,20 @@ struct ChildReport {
     bytes: u64,
     secs: f64,
     vm_hwm_kib: u64,
+    cpu_secs: f64,
+    messages: u64,
+}
+
+/// User + system CPU seconds a process has used so far (`/proc/PID/stat`,
+/// in the kernel's fixed 100 ticks per second).
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15; `rest` starts at field 3.
+    (tick(11) + tick(12)) / 100.0
 }
 
 fn parse_size(s: &str) -> u64 {
@@ -94,11 +118,17 @@ fn main() {
     match arg("--role").as_deref() {
         Some("server") => rt.block_on(run_server(&arg("--plan").unwrap())),
         Some("receiver") => rt.block_on(run_receiver(&arg("--plan").unwrap())),
+        Some("raw-pub") => rt.block_on(run_raw_pub(&arg("--plan").unwrap())),
+        Some("raw-sub") => rt.block_on(run_raw_sub(&arg("--plan").unwrap())),
         _ => rt.block_on(run_parent(
             arg("--size").map(|s| parse_size(&s)).unwrap_or(1 << 30),
             arg("--chunk")
                 .map(|s| parse_size(&s) as u32)
                 .unwrap_or(1 << 20),
+            arg("--rounds")
+                .map(|s| s.parse::<usize>().expect("--rounds N"))
+                .unwrap_or(3)
+                .max(1),
             args.iter().any(|a| a == "--json"),
         )),
     }
@@ -132,9 +162,11 @@ async fn run_server(plan: &str) {
     ready_rx.await.unwrap();
     println!("ready");
     std::io::stdout().flush().unwrap();
+    let cpu_before = cpu_secs("self");
     serving.await.unwrap().unwrap();
     let r = ChildReport {
         vm_hwm_kib: vm_hwm_kib(),
+        cpu_secs: cpu_secs("self") - cpu_before,
         ..ChildReport::default()
     };
     println!("{}", serde_json::to_string(&r).unwrap());
@@ -146,6 +178,7 @@ async fn run_receiver(plan: &str) {
     let client = u.connect(&plan.url).await.unwrap();
     let reader = CatalogClient::new(client, &plan.owner.sub, plan.owner.clone(), "bench").unwrap();
     let start = Instant::now();
+    let cpu_before = cpu_secs("self");
     let opts = DownloadOptions {
         chunk_size: Some(plan.chunk),
         ..DownloadOptions::default()
@@ -157,8 +190,113 @@ async fn run_receiver(plan: &str) {
         bytes: report.received,
         secs,
         vm_hwm_kib: vm_hwm_kib(),
+        cpu_secs: cpu_secs("self") - cpu_before,
+        ..ChildReport::default()
     };
     println!("{}", serde_json::to_string(&r).unwrap());
+}
+
+fn unix_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+fn raw_chunks(plan: &Plan) -> u64 {
+    std::fs::metadata(&plan.file)
+        .unwrap()
+        .len()
+        .div_ceil(u64::from(plan.chunk))
+}
+
+/// Raw baseline, publishing side: one chunk of the file, sent as fast as
+/// NATS takes it, as many times as the file has chunks. Prints its start
+/// time; the subscriber prints its end time (same machine, same clock).
+async fn run_raw_pub(plan: &str) {
+    let plan: Plan = serde_json::from_slice(&std::fs::read(plan).unwrap()).unwrap();
+    let u = user(&plan.server_jwt, &plan.server_seed);
+    let client = u.connect(&plan.url).await.unwrap();
+    let mut buf = vec![0u8; plan.chunk as usize];
+    let mut f = std::fs::File::open(&plan.file).unwrap();
+    let n = f.read(&mut buf).unwrap();
+    buf.truncate(n);
+    let payload = bytes::Bytes::from(buf);
+    let cpu_before = cpu_secs("self");
+    let start = unix_secs();
+    for _ in 0..raw_chunks(&plan) {
+        client.publish("bench.raw", payload.clone()).await.unwrap();
+    }
+    client.flush().await.unwrap();
+    let r = ChildReport {
+        secs: start,
+        cpu_secs: cpu_secs("self") - cpu_before,
+        vm_hwm_kib: vm_hwm_kib(),
+        ..ChildReport::default()
+    };
+    println!("{}", serde_json::to_string(&r).unwrap());
+}
+
+/// Raw baseline, subscribing side: prints `ready` once subscribed, then its
+/// report (end time in `secs`) after the last chunk, or after 3 s of silence.
+async fn run_raw_sub(plan: &str) {
+    let plan: Plan = serde_json::from_slice(&std::fs::read(plan).unwrap()).unwrap();
+    let u = user(&plan.reader_jwt, &plan.reader_seed);
+    let client = u.connect(&plan.url).await.unwrap();
+    let mut sub = client.subscribe("bench.raw").await.unwrap();
+    client.flush().await.unwrap();
+    let n = raw_chunks(&plan);
+    println!("ready");
+    std::io::stdout().flush().unwrap();
+    let cpu_before = cpu_secs("self");
+    let (mut got, mut bytes) = (0u64, 0u64);
+    while got < n {
+        match tokio::time::timeout(Duration::from_secs(3), sub.next()).await {
+            Ok(Some(m)) => {
+                got += 1;
+                bytes += m.payload.len() as u64;
+            }
+            _ => break,
+        }
+    }
+    let r = ChildReport {
+        bytes,
+        secs: unix_secs(),
+        cpu_secs: cpu_secs("self") - cpu_before,
+        messages: got,
+        ..ChildReport::default()
+    };
+    println!("{}", serde_json::to_string(&r).unwrap());
+}
+
+/// One two-process raw round: `(bytes per second, messages lost, CPU
+/// seconds of publisher + subscriber)`.
+fn raw_two_processes(plan_path: &Path, chunks: u64) -> (f64, u64, f64) {
+    let mut sub = spawn_child("raw-sub", plan_path);
+    let mut sub_out = std::io::BufReader::new(sub.stdout.take().unwrap());
+    let mut line = String::new();
+    sub_out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    let p = spawn_child("raw-pub", plan_path)
+        .wait_with_output()
+        .unwrap();
+    assert!(p.status.success(), "raw publisher failed");
+    let p: ChildReport = serde_json::from_slice(&p.stdout).unwrap();
+    line.clear();
+    sub_out.read_line(&mut line).unwrap();
+    let _ = sub.wait();
+    let s: ChildReport = serde_json::from_str(line.trim()).unwrap();
+    (
+        s.bytes as f64 / (s.secs - p.secs),
+        chunks - s.messages,
+        p.cpu_secs + s.cpu_secs,
+    )
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// Writes `size` pseudo-random bytes (xorshift, fast enough not to matter),
@@ -237,7 +375,7 @@ fn spawn_child(role: &str, plan: &Path) -> std::process::Child {
         .unwrap()
 }
 
-async fn run_parent(size: u64, chunk: u32, json: bool) {
+async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
     let dir = tempfile::Builder::new()
         .prefix("natster-bench-")
         .tempdir()
@@ -299,13 +437,8 @@ async fn run_parent(size: u64, chunk: u32, json: bool) {
     server.push_account(&alice).await.unwrap();
     let server_user = alice.user("catalog-server", |_| {});
     let reader_user = alice.user("reader", |_| {});
-    let raw_a = reader_user.connect(&server.url()).await.unwrap();
-    let raw_b = server_user.connect(&server.url()).await.unwrap();
-    eprintln!("raw NATS baseline...");
-    let (raw, raw_lost) = raw_baseline(&raw_a, &raw_b, &file, chunk as usize).await;
-    drop((raw_a, raw_b));
+    let nats_pid = server.pid().unwrap().to_string();
 
-    let meta = std::fs::metadata(&file).unwrap();
     let mut catalog = Catalog::new("bench", "benchmark", &root).unwrap();
     catalog.entries.push(Entry {
         path: "random.bin".into(),
@@ -317,7 +450,6 @@ async fn run_parent(size: u64, chunk: u32, json: bool) {
         modified_nanos: 0,
         file_id: None,
     });
-    let _ = meta;
     let catalog_path = dir.path().join("bench.json");
     catalog.save(&catalog_path).unwrap();
     let plan = Plan {
@@ -328,6 +460,7 @@ async fn run_parent(size: u64, chunk: u32, json: bool) {
         reader_jwt: reader_user.jwt.clone(),
         reader_seed: reader_user.key.seed().unwrap(),
         catalog: catalog_path,
+        file: file.clone(),
         hash,
         out: dir.path().join("out.bin"),
         chunk,
@@ -344,67 +477,155 @@ async fn run_parent(size: u64, chunk: u32, json: bool) {
             .unwrap();
         f.write_all(&serde_json::to_vec(&plan).unwrap()).unwrap();
     }
+    let chunks = size.div_ceil(u64::from(chunk));
 
-    eprintln!("encrypted download...");
     let mut srv = spawn_child("server", &plan_path);
     let mut srv_out = std::io::BufReader::new(srv.stdout.take().unwrap());
     let mut line = String::new();
     srv_out.read_line(&mut line).unwrap();
     assert_eq!(line.trim(), "ready");
-    let recv = spawn_child("receiver", &plan_path)
-        .wait_with_output()
-        .unwrap();
-    assert!(recv.status.success(), "receiver failed");
-    let r: ChildReport = serde_json::from_slice(&recv.stdout).unwrap();
+
+    #[derive(Default)]
+    struct Series {
+        raw_in_process: Vec<f64>,
+        raw: Vec<f64>,
+        ours: Vec<f64>,
+        raw_cpu_clients: Vec<f64>,
+        raw_cpu_nats: Vec<f64>,
+        ours_cpu_downloader: Vec<f64>,
+        ours_cpu_nats: Vec<f64>,
+        lost: u64,
+        downloader_hwm_kib: u64,
+    }
+    let mut m = Series::default();
+    for round in 1..=rounds {
+        eprintln!("round {round}/{rounds}: raw NATS, in this process...");
+        let raw_a = reader_user.connect(&server.url()).await.unwrap();
+        let raw_b = server_user.connect(&server.url()).await.unwrap();
+        let (rate, lost) = raw_baseline(&raw_a, &raw_b, &file, chunk as usize).await;
+        drop((raw_a, raw_b));
+        m.raw_in_process.push(rate);
+        m.lost += lost;
+
+        eprintln!("round {round}/{rounds}: raw NATS, two processes...");
+        let nats_before = cpu_secs(&nats_pid);
+        let (rate, lost, cpu) = raw_two_processes(&plan_path, chunks);
+        m.raw_cpu_nats.push(cpu_secs(&nats_pid) - nats_before);
+        m.raw_cpu_clients.push(cpu);
+        m.raw.push(rate);
+        m.lost += lost;
+
+        eprintln!("round {round}/{rounds}: encrypted download...");
+        let nats_before = cpu_secs(&nats_pid);
+        let recv = spawn_child("receiver", &plan_path)
+            .wait_with_output()
+            .unwrap();
+        assert!(recv.status.success(), "receiver failed");
+        m.ours_cpu_nats.push(cpu_secs(&nats_pid) - nats_before);
+        let r: ChildReport = serde_json::from_slice(&recv.stdout).unwrap();
+        m.ours.push(r.bytes as f64 / r.secs);
+        m.ours_cpu_downloader.push(r.cpu_secs);
+        m.downloader_hwm_kib = m.downloader_hwm_kib.max(r.vm_hwm_kib);
+        std::fs::remove_file(&plan.out).unwrap();
+    }
     drop(srv.stdin.take());
     line.clear();
     srv_out.read_line(&mut line).unwrap();
     let s: ChildReport = serde_json::from_str(line.trim()).unwrap();
     let _ = srv.wait();
-    let ours = r.bytes as f64 / r.secs;
 
+    let (raw, raw_in_process, ours) = (median(&m.raw), median(&m.raw_in_process), median(&m.ours));
     let mb = |b: f64| b / 1e6;
+    let mbs = |v: &[f64]| {
+        v.iter()
+            .map(|b| (mb(*b) * 10.0).round() / 10.0)
+            .collect::<Vec<_>>()
+    };
+    let server_cpu_per_round = s.cpu_secs / rounds as f64;
     let result = serde_json::json!({
         "size_bytes": size,
         "chunk_bytes": chunk,
+        "rounds": rounds,
         "raw_nats_mb_s": mb(raw),
-        "raw_nats_lost_messages": raw_lost,
+        "raw_nats_in_process_mb_s": mb(raw_in_process),
+        "raw_nats_lost_messages": m.lost,
         "encrypted_download_mb_s": mb(ours),
         "download_vs_raw": ours / raw,
+        "download_vs_raw_in_process": ours / raw_in_process,
+        "rounds_raw_mb_s": mbs(&m.raw),
+        "rounds_raw_in_process_mb_s": mbs(&m.raw_in_process),
+        "rounds_download_mb_s": mbs(&m.ours),
         "index_single_thread_mb_s": mb(single),
         "index_parallel_mb_s": mb(parallel),
         "index_threads": threads,
         "index_speedup": parallel / single,
         "server_peak_rss_mib": s.vm_hwm_kib as f64 / 1024.0,
-        "downloader_peak_rss_mib": r.vm_hwm_kib as f64 / 1024.0,
+        "downloader_peak_rss_mib": m.downloader_hwm_kib as f64 / 1024.0,
+        "raw_cpu_secs_clients": median(&m.raw_cpu_clients),
+        "raw_cpu_secs_nats_server": median(&m.raw_cpu_nats),
+        "download_cpu_secs_server": server_cpu_per_round,
+        "download_cpu_secs_downloader": median(&m.ours_cpu_downloader),
+        "download_cpu_secs_nats_server": median(&m.ours_cpu_nats),
     });
     if json {
         println!("{result}");
-    } else {
-        println!(
-            "size                      {} MiB, chunk {} KiB",
-            size >> 20,
-            chunk >> 10
-        );
-        println!(
-            "raw NATS pub->sub         {:.0} MB/s ({raw_lost} messages lost)",
-            mb(raw)
-        );
-        println!("encrypted download        {:.0} MB/s", mb(ours));
-        println!("ratio                     {:.2}x", ours / raw);
-        println!("index, 1 thread SHA-256   {:.0} MB/s", mb(single));
-        println!(
-            "index, scanner {threads} threads  {:.0} MB/s ({:.2}x)",
-            mb(parallel),
-            parallel / single
-        );
-        println!(
-            "peak RSS catalog server   {:.1} MiB",
-            s.vm_hwm_kib as f64 / 1024.0
-        );
-        println!(
-            "peak RSS downloader       {:.1} MiB",
-            r.vm_hwm_kib as f64 / 1024.0
-        );
+        return;
     }
+    let list = |v: &[f64]| {
+        mbs(v)
+            .iter()
+            .map(|x| format!("{x:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "size {} MiB, chunk {} KiB, {rounds} rounds; medians (rounds in brackets)",
+        size >> 20,
+        chunk >> 10
+    );
+    println!(
+        "raw NATS, two processes    {:.0} MB/s [{}]",
+        mb(raw),
+        list(&m.raw)
+    );
+    println!(
+        "raw NATS, one process      {:.0} MB/s [{}]",
+        mb(raw_in_process),
+        list(&m.raw_in_process)
+    );
+    println!("  messages lost            {}", m.lost);
+    println!(
+        "encrypted download         {:.0} MB/s [{}]",
+        mb(ours),
+        list(&m.ours)
+    );
+    println!(
+        "ratio                      {:.2}x (vs one process: {:.2}x)",
+        ours / raw,
+        ours / raw_in_process
+    );
+    println!("index, 1 thread SHA-256    {:.0} MB/s", mb(single));
+    println!(
+        "index, scanner {threads} threads   {:.0} MB/s ({:.2}x)",
+        mb(parallel),
+        parallel / single
+    );
+    println!(
+        "peak RSS catalog server    {:.1} MiB",
+        s.vm_hwm_kib as f64 / 1024.0
+    );
+    println!(
+        "peak RSS downloader        {:.1} MiB",
+        m.downloader_hwm_kib as f64 / 1024.0
+    );
+    println!(
+        "CPU s per GiB, raw         clients {:.2}, nats-server {:.2}",
+        median(&m.raw_cpu_clients),
+        median(&m.raw_cpu_nats)
+    );
+    println!(
+        "CPU s per GiB, download    server {server_cpu_per_round:.2}, downloader {:.2}, nats-server {:.2}",
+        median(&m.ours_cpu_downloader),
+        median(&m.ours_cpu_nats)
+    );
 }

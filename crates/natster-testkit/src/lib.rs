@@ -269,6 +269,11 @@ impl TestServer {
         self.push(&account.jwt(&self.operator)).await
     }
 
+    /// The nats-server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().and_then(NatsServerProcess::pid)
+    }
+
     /// Kills the server (SIGKILL), as a crash would.
     pub async fn kill(&mut self) {
         if let Some(p) = self.process.as_mut() {
