@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use natster_auth::claims::AccountClaims;
 use natster_proto::ApiResponse;
@@ -338,14 +337,18 @@ impl CatalogClient {
 
         let total_out = have + offer.length;
         let written = Arc::new(AtomicU64::new(0));
-        let (tx, rx) = mpsc::channel::<Bytes>(offer.window as usize);
+        let (tx, rx) = mpsc::channel::<Chunk>(offer.window as usize);
         let (chunks_tx, mut chunks_rx) = watch::channel(0u64);
+        // Buffers come back here once written and hashed.
+        let (recycle, pool) = std::sync::mpsc::channel::<Vec<u8>>();
         let writer = {
             let written = written.clone();
             let part = part.to_path_buf();
             std::thread::Builder::new()
                 .name("natster-recv".into())
-                .spawn(move || write_chunks(file, &part, hasher, rx, &written, &chunks_tx))
+                .spawn(move || {
+                    write_chunks(file, &part, hasher, rx, &written, &chunks_tx, &recycle)
+                })
                 .map_err(|e| Error::io("natster-recv thread", e))?
         };
         let progress = opts.progress.clone();
@@ -362,11 +365,13 @@ impl CatalogClient {
                         break Err(Error::Nats("the media subscription ended".into()));
                     };
                     last_seen = Instant::now();
-                    // async-nats hands out slices of its read buffer; once
-                    // that buffer has moved on, the payload is ours alone and
-                    // opens in place without a copy.
-                    let mut buf = msg.payload.try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..]));
-                    let opened = match tkey.open(&mut buf) {
+                    // One copy, into a recycled buffer where the plaintext
+                    // lands aligned for direct I/O; async-nats gets its
+                    // buffer back at once.
+                    let mut buf = pool.try_recv().unwrap_or_default();
+                    let (start, end) = place_aligned(&mut buf, &msg.payload);
+                    drop(msg);
+                    let opened = match tkey.open(&mut buf[start..end]) {
                         Ok(o) => o,
                         Err(e) => break Err(e),
                     };
@@ -379,8 +384,12 @@ impl CatalogClient {
                     }
                     next += 1;
                     let Some(sender) = tx.as_ref() else { break Ok(()) };
-                    let plaintext = buf.freeze().slice(HEADER_LEN..HEADER_LEN + len);
-                    if sender.send(plaintext).await.is_err() {
+                    let chunk = Chunk {
+                        buf,
+                        start: start + HEADER_LEN,
+                        end: start + HEADER_LEN + len,
+                    };
+                    if sender.send(chunk).await.is_err() {
                         writer_gone = true;
                         break Ok(());
                     }
@@ -584,26 +593,32 @@ fn write_chunks(
     file: std::fs::File,
     part: &Path,
     hasher: Option<Sha256>,
-    mut rx: mpsc::Receiver<Bytes>,
+    mut rx: mpsc::Receiver<Chunk>,
     written: &AtomicU64,
     chunks: &watch::Sender<u64>,
+    recycle: &std::sync::mpsc::Sender<Vec<u8>>,
 ) -> WriteResult {
-    let hashing = hasher.map(Hashing::start).transpose()?;
+    let hashing = hasher
+        .map(|h| Hashing::start(h, recycle.clone()))
+        .transpose()?;
     let flusher = Flusher::start(&file);
     let mut out = PartWriter::new(file, part)?;
     let mut bytes = 0u64;
     let mut count = 0u64;
     let mut nudged = 0u64;
     let mut result = Ok(());
-    while let Some(data) = rx.blocking_recv() {
-        if let Err(e) = out.write(&data) {
+    while let Some(chunk) = rx.blocking_recv() {
+        if let Err(e) = out.write(chunk.data()) {
             result = Err(Error::io(part, e));
             break;
         }
-        bytes += data.len() as u64;
+        bytes += chunk.data().len() as u64;
         count += 1;
-        if let Some(h) = &hashing {
-            h.feed(data);
+        match &hashing {
+            Some(h) => h.feed(chunk),
+            None => {
+                let _ = recycle.send(chunk.buf);
+            }
         }
         written.store(bytes, Ordering::Relaxed);
         let _ = chunks.send(count);
@@ -621,6 +636,34 @@ fn write_chunks(
 
 /// Alignment of direct writes: buffer address, file offset and length.
 const DIRECT_ALIGN: usize = 4096;
+
+/// A decrypted chunk: the plaintext is `buf[start..end]`.
+struct Chunk {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Chunk {
+    fn data(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+}
+
+/// Copies a sealed frame into `buf` (grown if needed) so that its plaintext,
+/// which follows the header, starts on a [`DIRECT_ALIGN`] boundary; returns
+/// where the frame lies in `buf`. Safe code cannot ask the allocator for
+/// alignment, so the buffer has room to skip ahead.
+fn place_aligned(buf: &mut Vec<u8>, frame: &[u8]) -> (usize, usize) {
+    let need = frame.len() + DIRECT_ALIGN;
+    if buf.len() < need {
+        *buf = vec![0u8; need];
+    }
+    let misaligned = (buf.as_ptr().addr() + HEADER_LEN) % DIRECT_ALIGN;
+    let start = (DIRECT_ALIGN - misaligned) % DIRECT_ALIGN;
+    buf[start..start + frame.len()].copy_from_slice(frame);
+    (start, start + frame.len())
+}
 
 /// Writes the part at its end. Whole aligned blocks go through a second
 /// descriptor opened with `O_DIRECT`: straight from our buffer to the disk,
@@ -658,15 +701,20 @@ impl PartWriter {
         use std::os::unix::fs::FileExt;
         let aligned = data.len() % DIRECT_ALIGN == 0 && self.pos % DIRECT_ALIGN as u64 == 0;
         if let (Some(direct), true, false) = (&self.direct, aligned, data.is_empty()) {
-            // An aligned window of the staging buffer: safe code cannot ask
-            // the allocator for alignment, so over-allocate and skip ahead.
-            if self.staging.len() < data.len() + DIRECT_ALIGN {
-                self.staging = vec![0u8; data.len() + DIRECT_ALIGN];
-            }
-            let misaligned = self.staging.as_ptr().addr() % DIRECT_ALIGN;
-            let skip = (DIRECT_ALIGN - misaligned) % DIRECT_ALIGN;
-            let block = &mut self.staging[skip..skip + data.len()];
-            block.copy_from_slice(data);
+            // Chunks from `place_aligned` are aligned already; anything
+            // else goes through an aligned copy.
+            let block = if data.as_ptr().addr() % DIRECT_ALIGN == 0 {
+                data
+            } else {
+                if self.staging.len() < data.len() + DIRECT_ALIGN {
+                    self.staging = vec![0u8; data.len() + DIRECT_ALIGN];
+                }
+                let misaligned = self.staging.as_ptr().addr() % DIRECT_ALIGN;
+                let skip = (DIRECT_ALIGN - misaligned) % DIRECT_ALIGN;
+                let block = &mut self.staging[skip..skip + data.len()];
+                block.copy_from_slice(data);
+                block
+            };
             match direct.write_all_at(block, self.pos) {
                 Ok(()) => {
                     self.pos += data.len() as u64;
@@ -685,21 +733,23 @@ impl PartWriter {
     }
 }
 
-/// SHA-256 on its own thread, fed chunks in order. The feed is bounded, so
-/// a slow hasher slows the writer, which slows the credit it grants.
+/// SHA-256 on its own thread, fed chunks in order; it hands each buffer
+/// back for reuse. The feed is bounded, so a slow hasher slows the writer,
+/// which slows the credit it grants.
 struct Hashing {
-    feed: std::sync::mpsc::SyncSender<Bytes>,
+    feed: std::sync::mpsc::SyncSender<Chunk>,
     thread: std::thread::JoinHandle<Vec<u8>>,
 }
 
 impl Hashing {
-    fn start(mut h: Sha256) -> Result<Self> {
-        let (feed, chunks) = std::sync::mpsc::sync_channel::<Bytes>(4);
+    fn start(mut h: Sha256, recycle: std::sync::mpsc::Sender<Vec<u8>>) -> Result<Self> {
+        let (feed, chunks) = std::sync::mpsc::sync_channel::<Chunk>(4);
         let thread = std::thread::Builder::new()
             .name("natster-hash".into())
             .spawn(move || {
                 for c in chunks {
-                    h.update(&c);
+                    h.update(c.data());
+                    let _ = recycle.send(c.buf);
                 }
                 h.finalize().to_vec()
             })
@@ -707,7 +757,7 @@ impl Hashing {
         Ok(Self { feed, thread })
     }
 
-    fn feed(&self, chunk: Bytes) {
+    fn feed(&self, chunk: Chunk) {
         let _ = self.feed.send(chunk);
     }
 
@@ -792,17 +842,40 @@ mod tests {
         ];
         let mut expected = Vec::new();
         let mut w = PartWriter::new(file, &path).unwrap();
-        let mut hashing = Hashing::start(Sha256::new()).unwrap();
+        let (recycle, pool) = std::sync::mpsc::channel();
+        let mut hashing = Hashing::start(Sha256::new(), recycle.clone()).unwrap();
         for (i, n) in sizes.iter().enumerate() {
-            let chunk: Vec<u8> = (0..*n).map(|j| (i * 31 + j) as u8).collect();
-            w.write(&chunk).unwrap();
-            hashing.feed(Bytes::from(chunk.clone()));
-            expected.extend_from_slice(&chunk);
+            let plain: Vec<u8> = (0..*n).map(|j| (i * 31 + j) as u8).collect();
+            // Every other chunk placed as the receiver places them, the
+            // rest wherever the allocator put them.
+            let chunk = if i % 2 == 0 {
+                let mut frame = vec![0u8; HEADER_LEN];
+                frame.extend_from_slice(&plain);
+                let mut buf = Vec::new();
+                let (start, end) = place_aligned(&mut buf, &frame);
+                assert_eq!(buf[start + HEADER_LEN..].as_ptr().addr() % DIRECT_ALIGN, 0);
+                Chunk {
+                    buf,
+                    start: start + HEADER_LEN,
+                    end,
+                }
+            } else {
+                Chunk {
+                    end: plain.len(),
+                    buf: plain.clone(),
+                    start: 0,
+                }
+            };
+            w.write(chunk.data()).unwrap();
+            hashing.feed(chunk);
+            expected.extend_from_slice(&plain);
         }
         w.file.sync_all().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), expected);
         assert_eq!(hashing.finish(), Sha256::digest(&expected).to_vec());
-        hashing = Hashing::start(Sha256::new()).unwrap();
+        // Every buffer came back for reuse.
+        assert_eq!(pool.try_iter().count(), sizes.len());
+        hashing = Hashing::start(Sha256::new(), recycle).unwrap();
         assert_eq!(hashing.finish(), Sha256::digest(b"").to_vec());
     }
 }
