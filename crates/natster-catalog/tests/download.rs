@@ -212,3 +212,53 @@ async fn nats_server_restart_mid_transfer_completes_or_resumes() {
     }
     assert_eq!(std::fs::read(&out).expect("out"), data);
 }
+
+/// A file that changed after it was indexed: a new size is refused up
+/// front (409); the same size with other bytes is caught by the receiver's
+/// SHA-256, and neither leaves anything at OUT or a part to resume.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_changed_since_indexing_never_reaches_out() {
+    let data = bytes(300 << 10, 31);
+    let same = bytes(300 << 10, 32);
+    let fx = Fixture::new(&[("grown.bin", data.clone()), ("same.bin", same.clone())]).await;
+    let _running = fx.start(fx.config()).await;
+    let reader = fx.reader().await;
+    let root = fx.root.path();
+
+    let mut grown = data.clone();
+    grown.push(0);
+    std::fs::write(root.join("grown.bin"), &grown).expect("grow");
+    let out = fx.out("grown.bin");
+    let err = reader
+        .download(&fx.hash_of("grown.bin"), &out, DownloadOptions::default())
+        .await
+        .expect_err("changed size");
+    assert!(matches!(err, Error::Api { code: 409, .. }), "{err}");
+    assert_nothing_at(&out);
+
+    let mut other = same.clone();
+    other[1000] ^= 0xff;
+    std::fs::write(root.join("same.bin"), &other).expect("rewrite");
+    let out = fx.out("same.bin");
+    let opts = DownloadOptions {
+        chunk_size: Some(CHUNK),
+        ..DownloadOptions::default()
+    };
+    let err = reader
+        .download(&fx.hash_of("same.bin"), &out, opts)
+        .await
+        .expect_err("other bytes");
+    match &err {
+        Error::HashMismatch { expected, actual } => {
+            assert_eq!(*expected, fx.hash_of("same.bin"));
+            assert_ne!(actual, expected);
+        }
+        other => panic!("expected a hash mismatch, got {other}"),
+    }
+    assert_nothing_at(&out);
+    let (part, sidecar) = natster_catalog::transfer::receiver::part_paths(&out).expect("paths");
+    assert!(
+        !part.exists() && !sidecar.exists(),
+        "a part that can never verify is not kept for resume"
+    );
+}
