@@ -130,6 +130,10 @@ pub struct Offer {
 pub struct Credit {
     /// Chunks the sender may have published in total.
     pub granted: u64,
+    /// The receiver has given up (failed, or its caller went away): stop
+    /// now instead of waiting out the credit timeout, and free the slot.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stop: bool,
 }
 
 /// A catalog server's liveness message (heartbeat, and the offline announcement).

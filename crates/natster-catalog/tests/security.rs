@@ -225,3 +225,59 @@ async fn busy_then_revoke_in_flight() {
     );
     assert_nothing_at(&out);
 }
+
+/// A receiver that goes away mid-transfer (a video player seeking drops its
+/// request, and with it the download) tells the sender to stop: the slot
+/// is free again at once, not after the 30 s credit timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_download_frees_its_slot_at_once() {
+    let fx = Fixture::new(&[("a.bin", bytes(8 << 20, 5)), ("b.bin", bytes(10, 6))]).await;
+    let mut config = fx.config();
+    config.max_transfers = 1;
+    config.credit_timeout = Duration::from_secs(30);
+    let running = fx.start(config).await;
+    let control = running.control.clone();
+    let reader = fx.reader().await;
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let started_tx = std::sync::Mutex::new(Some(started_tx));
+    let opts = DownloadOptions {
+        chunk_size: Some(16 << 10),
+        progress: Some(Arc::new(move |_, _| {
+            if let Some(tx) = started_tx.lock().expect("lock").take() {
+                let _ = tx.send(());
+            }
+        })),
+        ..DownloadOptions::default()
+    };
+    let first = {
+        let (reader, hash, out) = (reader.clone(), fx.hash_of("a.bin"), fx.out("a.bin"));
+        tokio::spawn(async move { reader.download(&hash, &out, opts).await })
+    };
+    started_rx.await.expect("the first download starts");
+    first.abort();
+    assert!(
+        first.await.expect_err("aborted").is_cancelled(),
+        "the first download was dropped, not finished"
+    );
+
+    let since = std::time::Instant::now();
+    let report = loop {
+        match reader
+            .download(
+                &fx.hash_of("b.bin"),
+                &fx.out("b.bin"),
+                DownloadOptions::default(),
+            )
+            .await
+        {
+            Ok(r) => break r,
+            Err(Error::Api { code: 503, .. }) if since.elapsed() < Duration::from_secs(2) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the slot is still taken after {:?}: {e}", since.elapsed()),
+        }
+    };
+    assert!(report.hash_verified);
+    assert!(control.transfers().is_empty());
+    assert_nothing_at(&fx.out("a.bin"));
+}

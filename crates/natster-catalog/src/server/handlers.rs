@@ -275,6 +275,9 @@ async fn download(
                     continue;
                 }
                 if let Ok(c) = serde_json::from_slice::<Credit>(&m.payload) {
+                    if c.stop {
+                        return;
+                    }
                     let g = c.granted.min(total);
                     credits_tx.send_if_modified(|cur| {
                         let more = g > *cur;
@@ -290,7 +293,9 @@ async fn download(
         };
         let result = tokio::select! {
             r = send(outgoing) => r,
-            _ = forward => Ok(0),
+            () = forward => Err(crate::error::Error::Aborted(
+                "the receiver stopped the transfer".into(),
+            )),
         };
         task_shared.control.unregister(&info.transfer_id);
         let (bytes, error) = match result {

@@ -331,6 +331,12 @@ impl CatalogClient {
         // sender publish.
         self.client.flush().await.map_err(Error::nats)?;
         let credit_subject = self.subject(&format!("{OP_CREDIT}.{}", offer.transfer_id));
+        // Until every chunk is in, leaving (an error, or this future being
+        // dropped because our caller went away) tells the sender to stop.
+        let mut stop_on_exit = StopOnExit {
+            client: self.client.clone(),
+            subject: Some(credit_subject.clone()),
+        };
         let window = u64::from(offer.window);
         let mut granted = window.min(offer.total_chunks);
         self.grant(&credit_subject, granted).await?;
@@ -450,6 +456,7 @@ impl CatalogClient {
                 offer.length, offer.total_chunks
             )));
         }
+        stop_on_exit.subject = None;
         if let Some(p) = &progress {
             p(total_out, total_out);
         }
@@ -467,7 +474,11 @@ impl CatalogClient {
     }
 
     async fn grant(&self, subject: &str, granted: u64) -> Result<()> {
-        let body = serde_json::to_vec(&Credit { granted }).map_err(|e| Error::json("credit", e))?;
+        let credit = Credit {
+            granted,
+            stop: false,
+        };
+        let body = serde_json::to_vec(&credit).map_err(|e| Error::json("credit", e))?;
         self.client
             .publish(subject.to_owned(), body.into())
             .await
@@ -513,6 +524,32 @@ impl CatalogClient {
             return bad("media subject");
         }
         Ok(())
+    }
+}
+
+/// Sends a stop on the credit subject when dropped while armed (a subject
+/// is set). Drop cannot wait, so the publish runs as a task of its own.
+struct StopOnExit {
+    client: async_nats::Client,
+    subject: Option<String>,
+}
+
+impl Drop for StopOnExit {
+    fn drop(&mut self) {
+        let (Some(subject), Ok(rt)) = (self.subject.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let client = self.client.clone();
+        let body = serde_json::to_vec(&Credit {
+            granted: 0,
+            stop: true,
+        })
+        .unwrap_or_default();
+        rt.spawn(async move {
+            let _ = client.publish(subject, body.into()).await;
+            let _ = client.flush().await;
+        });
     }
 }
 
