@@ -322,3 +322,44 @@ fn the_demo_runs_the_whole_story() {
         assert!(stdout.contains(want), "missing {want:?} in\n{stdout}");
     }
 }
+
+/// Ctrl-C on `catalog serve` lists the catalog offline at once, every time
+/// (its last heartbeat, which says "offline", used to be sent as a put
+/// that could land after the offline announcement and list it online again
+/// until the heartbeat expired).
+#[test]
+fn a_stopped_catalog_server_is_listed_offline_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hub = hub_up(&tmp.path().join("hub"), &[]);
+    let [alice, bob] = ["alice", "bob"].map(|n| Person::init(&hub, tmp.path(), n));
+    make_media(&tmp.path().join("m"), "alice", 0);
+    let media = tmp.path().join("m");
+    let (ok, _, err) = alice.run(&["catalog", "new", "movies", "x", media.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = alice.run(&["catalog", "share", "movies", &bob.key]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = bob.run(&["catalog", "import", "movies", &alice.key]);
+    assert!(ok, "{err}");
+    let online = || {
+        bob.json(&["catalog", "ls", "--json"])["shared_with_me"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["online"] == true)
+    };
+    for round in 0..5 {
+        let mut server = alice.spawn(&["catalog", "serve", "movies"]);
+        assert!(
+            eventually(Duration::from_secs(10), online),
+            "round {round}: online"
+        );
+        server.stop();
+        assert!(server.child.wait().unwrap().success());
+        // Past the time a late heartbeat would take to land.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            eventually(Duration::from_secs(2), || !online()),
+            "round {round}: still listed online after a clean stop"
+        );
+    }
+}

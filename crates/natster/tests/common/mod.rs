@@ -134,6 +134,24 @@ impl Person {
         Background { child }
     }
 
+    /// Like `spawn`, with stdout and stderr appended to `log` (read it when
+    /// a test fails; a pipe nobody reads would stall a chatty process).
+    pub fn spawn_logged(&self, args: &[&str], log: &Path) -> Background {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        let child = natster()
+            .env("NATSTER_HOME", &self.home)
+            .args(args)
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .unwrap();
+        Background { child }
+    }
+
     /// The creds of this person's CLI user.
     pub fn creds(&self) -> natster_auth::creds::Creds {
         natster_auth::creds::Creds::read(&self.home.join("contexts/default/user.creds")).unwrap()
@@ -156,6 +174,10 @@ pub struct Background {
 
 impl Background {
     pub fn stop(&mut self) {
+        // Already reaped: its pid may belong to another process by now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         if let Some(pid) = rustix::process::Pid::from_raw(self.child.id() as i32) {
             let _ = rustix::process::kill_process(pid, rustix::process::Signal::INT);
         }

@@ -85,7 +85,10 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
 
 fn report(e: &ServeEvent, client: &async_nats::Client, me: &str) {
     match e {
-        ServeEvent::Heartbeat(hb) => {
+        // The server's last heartbeat on shutdown says `online: false`;
+        // putting it would race the `heartbeats.offline` sent after `serve`
+        // returns and could leave the catalog listed online.
+        ServeEvent::Heartbeat(hb) if hb.online => {
             let client = client.clone();
             let subject = natster_proto::subjects::global(me, "heartbeats.put");
             let body = json!({ "catalog": hb.catalog, "revision": hb.revision }).to_string();
