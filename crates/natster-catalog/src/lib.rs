@@ -6,7 +6,8 @@
 //! Entry points, one per CLI verb:
 //! - `catalog new`: [`scan::create`] then [`catalog::Catalog::save`];
 //! - `catalog rescan`: [`scan::rescan`]; `catalog describe`: [`catalog::Catalog::describe`];
-//! - `catalog serve`: [`server::serve`] with a [`server::ServeConfig`];
+//! - `catalog serve`: [`server::serve`] with a [`server::ServeConfig`] (its
+//!   [`server::OpsHook`] answers the owner's `access`, `share`, `unshare`);
 //! - `catalog contents` / `download`: [`CatalogClient::contents`] / [`CatalogClient::download`].
 #![deny(missing_docs)]
 
@@ -21,5 +22,5 @@ pub mod wire;
 
 pub use catalog::{Catalog, Entry};
 pub use error::{Error, Result};
-pub use server::{ServeConfig, ServeControl, ServeEvent, serve};
+pub use server::{OpRequest, OpsHook, ServeConfig, ServeControl, ServeEvent, serve};
 pub use transfer::receiver::{ByteRange, CatalogClient, DownloadOptions, DownloadReport};

@@ -17,6 +17,17 @@ pub const OP_DOWNLOAD: &str = "download";
 /// `credit.<transfer_id>`: the receiver's flow-control grants, body [`Credit`]. Published
 /// without a reply subject: the latest grant supersedes the earlier ones.
 pub const OP_CREDIT: &str = "credit";
+/// `access`: who may read the catalog; owner only. Body `{}`, reply [`AccessResponse`].
+pub const OP_ACCESS: &str = "access";
+/// `share`: share the catalog with an account; owner only. Body [`ShareRequest`],
+/// reply [`ShareResponse`]. A web session's credential denies this subject unless
+/// the person logged in with `--allow-sharing`.
+pub const OP_SHARE: &str = "share";
+/// `unshare`: take a share back; owner only. Body [`UnshareRequest`], reply
+/// [`UnshareResponse`]. Denied to web sessions like `share`.
+pub const OP_UNSHARE: &str = "unshare";
+/// The owner-only operations a [`crate::server::OpsHook`] answers.
+pub const OWNER_OPS: [&str; 3] = [OP_ACCESS, OP_SHARE, OP_UNSHARE];
 
 /// Version of the transfer protocol in offers and chunk frames.
 pub const PROTOCOL_VERSION: u8 = 1;
@@ -149,4 +160,75 @@ pub struct Heartbeat {
     pub last_modified: i64,
     /// False in the announcement sent on clean shutdown.
     pub online: bool,
+}
+
+/// One account that may read a catalog, as `access` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    /// The account key.
+    pub account: String,
+    /// The account's name as its owner registered it (from its account
+    /// JWT), when known. Chosen by that person: display it as text only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// When the share ends (unix seconds); `None`: until unshared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// `access` reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessResponse {
+    /// The catalog.
+    pub catalog: String,
+    /// Who may read it, besides the owner.
+    pub shares: Vec<AccessEntry>,
+}
+
+/// `share` request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    /// The account to share with (`A...`).
+    pub account: String,
+    /// End the share after this long, written as the CLI's `--expires`
+    /// (`90s`, `1h`, `7d`); absent: until unshared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// `share` reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareResponse {
+    /// The catalog.
+    pub catalog: String,
+    /// The account it is now shared with.
+    pub account: String,
+    /// When the share ends (unix seconds), if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// Whether the global service recorded it (the target's inbox and
+    /// feed). The share works either way.
+    pub recorded: bool,
+}
+
+/// `unshare` request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnshareRequest {
+    /// The account to take the catalog back from.
+    pub account: String,
+}
+
+/// `unshare` reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnshareResponse {
+    /// The catalog.
+    pub catalog: String,
+    /// The account that lost it.
+    pub account: String,
+    /// Transfers in flight to that account that were stopped.
+    pub transfers_stopped: usize,
+    /// Whether the global service recorded it.
+    pub recorded: bool,
 }

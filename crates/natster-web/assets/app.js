@@ -251,33 +251,103 @@ function renderHome() {
         el('span', { class: 'name', text: c.catalog }),
         el('span', { class: 'muted small', attrs: { title: c.from_account }, text: 'from ' + shortKey(c.from_account) }),
         el('button', { attrs: { type: 'button' }, class: 'small-button', text: 'Import', on: { click: (e) => importShare(e.target, c) } }))))),
-    el('section', { class: 'card', attrs: { id: 'mine' } },
-      el('h2', { text: 'My shared catalogs' }),
-      mine.size === 0 ? el('p', { class: 'muted', text: 'You have not shared a catalog yet.' }) :
-        el('ul', { class: 'catalogs' }, [...mine.entries()].map(([catalog, list]) => el('li', { class: 'mine' },
+    mineSection(s, mine));
+}
+
+// ------------------------------------------------------------ my catalogs
+
+// Catalogs named in "Manage another catalog" (not shared with anyone yet,
+// so the global service does not list them). Kept for this page view only.
+const extraMine = new Set();
+
+function mineSection(s, mine) {
+  for (const c of extraMine) if (!mine.has(c)) mine.set(c, []);
+  const other = el('input', { attrs: { type: 'text', id: 'manage-name', placeholder: 'catalog name', 'aria-label': 'catalog name', maxlength: 64 } });
+  return el('section', { class: 'card', attrs: { id: 'mine' } },
+    el('h2', { text: 'My catalogs' }),
+    s.can_share ? null : el('div', { class: 'note', attrs: { id: 'no-sharing' } },
+      el('p', { class: 'muted small', text: 'This session can see who has access to your catalogs but cannot share or unshare them. To do that here, log in from your computer with:' }),
+      el('pre', { class: 'cmd', text: 'natster login --allow-sharing' })),
+    mine.size === 0 ? el('p', { class: 'muted', text: 'You have not shared a catalog yet.' }) :
+      el('ul', { class: 'catalogs' }, [...mine.entries()].map(([catalog, list]) => {
+        const box = el('div', { class: 'access-box', dataset: { catalog } });
+        loadAccess(s, catalog, list, box);
+        return el('li', { class: 'mine' },
           dot(s.me, catalog),
           link(`/c/${enc(s.me)}/${enc(catalog)}`, catalog, 'name'),
-          el('span', { class: 'muted small', text: `shared with ${list.length}` }),
-          el('ul', { class: 'access' }, list.map((o) => el('li', {},
-            el('span', { class: 'mono', attrs: { title: o.to_account }, text: shortKey(o.to_account) }),
-            o.imported ? el('span', { class: 'badge', text: 'imported' }) : null,
-            s.can_share ? el('button', { attrs: { type: 'button' }, class: 'small-button', text: 'Unshare', on: { click: (e) => unshare(e.target, catalog, o.to_account) } }) : null))),
-          s.can_share ? shareForm(catalog) : null)))));
+          box);
+      })),
+    el('form', { class: 'inline manage', on: { submit: (e) => {
+      e.preventDefault();
+      const name = other.value.trim();
+      if (!name) return;
+      extraMine.add(name);
+      renderHome();
+    } } }, el('span', { class: 'muted small', text: 'Manage another catalog:' }), other,
+    el('button', { attrs: { type: 'submit' }, class: 'small-button', text: 'Show' })));
+}
+
+function until(t) {
+  return t ? 'until ' + new Date(t * 1000).toLocaleString() : '';
+}
+
+// Who has access, as the owner's catalog server says (it is the one that
+// signs shares, so share and unshare need it running); when it is offline,
+// what the global service recorded, without buttons.
+async function loadAccess(s, catalog, recorded, box) {
+  mount(box, el('p', { class: 'muted small', text: 'Asking your catalog server…' }));
+  let a;
+  try {
+    a = await get(`/api/catalogs/${enc(s.me)}/${enc(catalog)}/access`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return loggedOut(e.message);
+    mount(box,
+      el('p', { class: 'muted small offline', text: e.message }),
+      recorded.length === 0 ? null : el('ul', { class: 'access' }, recorded.map((o) => el('li', {},
+        el('span', { class: 'mono', attrs: { title: o.to_account }, text: shortKey(o.to_account) }),
+        o.imported ? el('span', { class: 'badge', text: 'imported' }) : null,
+        o.expires_at ? el('span', { class: 'muted small', text: until(o.expires_at) }) : null))));
+    return;
+  }
+  const imported = new Set(recorded.filter((o) => o.imported).map((o) => o.to_account));
+  mount(box,
+    a.shares.length === 0 ? el('p', { class: 'muted small', text: 'Only you have access.' }) :
+      el('ul', { class: 'access' }, a.shares.map((x) => el('li', { dataset: { account: x.account } },
+        // Names are chosen by other people: text only.
+        x.name ? el('span', { class: 'person', text: x.name }) : null,
+        el('span', { class: 'mono small', attrs: { title: x.account }, text: shortKey(x.account) }),
+        imported.has(x.account) ? el('span', { class: 'badge', text: 'imported' }) : null,
+        x.expires_at ? el('span', { class: 'muted small', text: until(x.expires_at) }) : null,
+        a.can_share ? el('button', { attrs: { type: 'button' }, class: 'small-button unshare', text: 'Unshare', on: { click: (e) => unshare(e.target, catalog, x.account) } }) : null))),
+    a.can_share ? shareForm(catalog) : null);
 }
 
 function shareForm(catalog) {
-  const input = el('input', { attrs: { type: 'text', placeholder: 'account key (A…)', 'aria-label': 'account to share with', maxlength: 56 } });
-  return el('form', { class: 'inline', on: { submit: async (e) => {
+  const input = el('input', { attrs: { type: 'text', class: 'share-account', placeholder: 'account key (A…)', 'aria-label': 'account to share with', maxlength: 56, autocomplete: 'off', spellcheck: 'false' } });
+  const expires = el('select', { class: 'share-expires', attrs: { 'aria-label': 'share ends' } },
+    [['', 'no end'], ['1h', '1 hour'], ['1d', '1 day'], ['7d', '7 days'], ['30d', '30 days']].map(([v, t]) =>
+      el('option', { attrs: { value: v }, text: t })));
+  const button = el('button', { attrs: { type: 'submit' }, class: 'small-button', text: 'Share' });
+  return el('form', { class: 'inline share-form', on: { submit: async (e) => {
     e.preventDefault();
-    try { await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/share`, { account: input.value.trim() }); toast('Shared'); refreshShares(); }
-    catch (err) { toast(err.message); }
-  } } }, input, el('button', { attrs: { type: 'submit' }, class: 'small-button', text: 'Share' }));
+    button.disabled = true;
+    const body = { account: input.value.trim() };
+    if (expires.value) body.expires = expires.value;
+    try {
+      await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/share`, body);
+      toast('Shared ' + catalog);
+      refreshShares();
+    } catch (err) { toast(err.message); button.disabled = false; }
+  } } }, input, expires, button);
 }
 
 async function unshare(button, catalog, account) {
   button.disabled = true;
-  try { await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/unshare`, { account }); toast('Unshared'); refreshShares(); }
-  catch (err) { toast(err.message); button.disabled = false; }
+  try {
+    await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/unshare`, { account });
+    toast('Unshared ' + catalog);
+    refreshShares();
+  } catch (err) { toast(err.message); button.disabled = false; }
 }
 
 async function importShare(button, c) {

@@ -80,6 +80,11 @@ pub(crate) struct Session {
     phase: watch::Sender<Phase>,
     /// Feed events for this account, as JSON text, fanned out to SSE streams.
     pub(crate) feed: broadcast::Sender<String>,
+    /// nats-server's permission violations on this session's connection
+    /// (its `-ERR` text, which names the subject), so that a request the
+    /// credential does not allow fails at once with 403 instead of waiting
+    /// out its timeout.
+    pub(crate) violations: broadcast::Sender<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -251,6 +256,7 @@ impl Sessions {
         let cookie = token()?;
         let user_key = key.public_key();
         let (feed, _) = broadcast::channel(256);
+        let (violations, _) = broadcast::channel(16);
         let session = Arc::new(Session {
             account,
             phrase: phrase(&user_key),
@@ -260,6 +266,7 @@ impl Sessions {
             holding: Mutex::new(Holding::Pending { key }),
             phase: watch::channel(Phase::Pending).0,
             feed,
+            violations,
         });
         lock(&self.by_token).insert(digest(&cookie), session.clone());
         lock(&self.links).insert(
@@ -339,7 +346,8 @@ impl Sessions {
 
 /// Watches a live session's connection: ends the session when nats-server
 /// refuses its credential (revoked or expired) or when the credential's
-/// expiry passes, whichever comes first.
+/// expiry passes, whichever comes first; passes permission violations on to
+/// [`Session::violations`].
 pub(crate) async fn watch_connection(
     session: Weak<Session>,
     mut events: tokio::sync::mpsc::UnboundedReceiver<async_nats::Event>,
@@ -363,6 +371,11 @@ pub(crate) async fn watch_connection(
                         s.end(reason);
                     }
                     return;
+                }
+                if let Some(text) = permission_violation(&ev) {
+                    if let Some(s) = session.upgrade() {
+                        let _ = s.violations.send(text.to_owned());
+                    }
                 }
             }
         }
@@ -390,6 +403,21 @@ fn refusal(ev: &async_nats::Event) -> Option<&'static str> {
             } else {
                 None
             }
+        }
+        _ => None,
+    }
+}
+
+/// nats-server's answer to a publish or subscribe the credential does not
+/// allow: `Permissions Violation for Publish to "<subject>"`. The
+/// connection stays up; only that message is dropped.
+fn permission_violation(ev: &async_nats::Event) -> Option<&str> {
+    use async_nats::{Event, ServerError};
+    match ev {
+        Event::ServerError(ServerError::Other(msg))
+            if msg.to_ascii_lowercase().contains("permissions violation") =>
+        {
+            Some(msg)
         }
         _ => None,
     }
@@ -441,6 +469,12 @@ mod tests {
             .is_some()
         );
         assert!(refusal(&Event::Disconnected).is_none());
+        let denied = Event::ServerError(ServerError::Other(
+            "Permissions Violation for Publish to \"A.natster.catalog.A.m.share\"".into(),
+        ));
+        assert!(refusal(&denied).is_none(), "the session stays up");
+        assert!(permission_violation(&denied).is_some_and(|m| m.contains("A.m.share")));
+        assert!(permission_violation(&Event::Disconnected).is_none());
         assert!(refusal(&Event::ServerError(ServerError::Other("slow".into()))).is_none());
     }
 }

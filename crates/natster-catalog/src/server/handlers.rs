@@ -1,5 +1,7 @@
 //! Request handlers: `get`, `download` (and the credit subject, which has
-//! its own per-transfer subscription and is ignored here).
+//! its own per-transfer subscription and is ignored here), and any other
+//! operation, which only the owner may call and the [`super::OpsHook`]
+//! answers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::identity::{Refusal, caller_of};
-use super::{ServeEvent, Shared, TransferInfo};
+use super::{OpRequest, ServeEvent, Shared, TransferInfo};
 use crate::catalog::check_hash;
 use crate::transfer::crypto::{OneTimeKey, TRANSFER_ID_LEN, decode_key, encode_key, random};
 use crate::transfer::sender::{Outgoing, send};
@@ -29,7 +31,7 @@ const OFFER_TTL: Duration = Duration::from_secs(30);
 /// Room for the frame header, tag and NATS headers under `max_payload`.
 const FRAME_OVERHEAD: usize = 1024;
 
-pub(crate) async fn handle(shared: &Arc<Shared>, req: Request, transfers: &mut JoinSet<()>) {
+pub(crate) async fn handle(shared: &Arc<Shared>, req: Request, tasks: &mut JoinSet<()>) {
     let info = req
         .message
         .headers
@@ -64,15 +66,64 @@ pub(crate) async fn handle(shared: &Arc<Shared>, req: Request, transfers: &mut J
     }
     let result = match op.as_str() {
         OP_GET => get(shared).map(|s| serde_json::to_value(s).unwrap_or_default()),
-        OP_DOWNLOAD => download(shared, &req, &caller, transfers)
+        OP_DOWNLOAD => download(shared, &req, &caller, tasks)
             .await
             .map(|s| serde_json::to_value(s).unwrap_or_default()),
-        _ => Err((404, format!("unknown operation {op:?}"))),
+        _ => return owner_op(shared, req, caller, op, tasks).await,
     };
     match result {
         Ok(data) => reply(&req, ApiResponse::ok(data)).await,
         Err(refusal) => refuse(shared, &req, &caller, &op, refusal).await,
     }
+}
+
+/// Anything but get/download goes to the ops hook, for the owner only.
+/// The owner's own users reach it (token 1 = owner, no request-info
+/// header); another account, even one the catalog is shared with, is
+/// refused here, and one without an import has no route to it at all.
+async fn owner_op(
+    shared: &Arc<Shared>,
+    req: Request,
+    caller: String,
+    op: String,
+    tasks: &mut JoinSet<()>,
+) {
+    let Some(hook) = shared.ops.clone() else {
+        return refuse(
+            shared,
+            &req,
+            &caller,
+            &op,
+            (404, format!("unknown operation {op:?}")),
+        )
+        .await;
+    };
+    if caller != shared.owner {
+        let why = format!(
+            "only the owner of catalog {} may call {op:?}",
+            shared.catalog_name
+        );
+        return refuse(shared, &req, &caller, &op, (403, why)).await;
+    }
+    let call = OpRequest {
+        caller: caller.clone(),
+        catalog: shared.catalog_name.clone(),
+        op: op.clone(),
+        body: req.message.payload.clone(),
+    };
+    let shared = shared.clone();
+    tasks.spawn(async move {
+        let resp = hook(call).await;
+        if resp.code != 200 {
+            shared.emit(ServeEvent::Refused {
+                caller,
+                op,
+                code: resp.code,
+                reason: resp.error.clone().unwrap_or_default(),
+            });
+        }
+        reply(&req, resp).await;
+    });
 }
 
 async fn refuse(shared: &Shared, req: &Request, caller: &str, op: &str, (code, reason): Refusal) {
@@ -125,7 +176,7 @@ async fn download(
     shared: &Arc<Shared>,
     req: &Request,
     caller: &str,
-    transfers: &mut JoinSet<()>,
+    tasks: &mut JoinSet<()>,
 ) -> Result<crate::wire::DownloadResponse, Refusal> {
     let bad = |m: String| (400, m);
     let dr: DownloadRequest = serde_json::from_slice(&req.message.payload)
@@ -267,7 +318,7 @@ async fn download(
     let task_shared = shared.clone();
     let caller_owned = caller.to_owned();
     shared.emit(ServeEvent::TransferStarted(info.clone()));
-    transfers.spawn(async move {
+    tasks.spawn(async move {
         let _permit = permit;
         let forward = async {
             while let Some(m) = credit_sub.next().await {

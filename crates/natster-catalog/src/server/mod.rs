@@ -1,7 +1,9 @@
 //! The catalog server: a NATS micro-service (so `$SRV.PING/INFO/STATS`
 //! find it) on `*.natster.catalog.<owner>.<catalog>.>` in a queue group,
 //! answering `get` and `download`, sending transfers, heartbeats, and
-//! following changes under the root.
+//! following changes under the root. Owner-only operations (`access`,
+//! `share`, `unshare`: see [`OpsHook`]) arrive on the same endpoint, so one
+//! queue group answers everything for the catalog.
 //!
 //! Embed it with [`serve`]: the caller brings the connection, the config and
 //! a shutdown future; [`ServeControl`] (in the config) revokes transfers and
@@ -19,6 +21,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use natster_auth::KeyPair;
 use natster_auth::keys::{KeyKind, check_public_key};
+use natster_proto::ApiResponse;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -34,6 +37,32 @@ use crate::wire::Heartbeat;
 pub type AccessHook = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 /// Receives what the server does, for logs and UIs.
 pub type EventHook = Arc<dyn Fn(&ServeEvent) + Send + Sync>;
+
+/// A request for an operation beyond `get`, `download` and `credit`, from
+/// the catalog's owner (the server has checked that).
+#[derive(Clone, Debug)]
+pub struct OpRequest {
+    /// The caller: always the owner's account (another account is refused
+    /// with 403 before the hook is called).
+    pub caller: String,
+    /// The catalog.
+    pub catalog: String,
+    /// The operation: the subject's tokens after the catalog, e.g. `share`.
+    pub op: String,
+    /// The request body as sent.
+    pub body: bytes::Bytes,
+}
+
+/// Answers owner-only operations (the CLI's `catalog serve` answers
+/// `access`, `share` and `unshare`, see [`crate::wire::OWNER_OPS`]) with the
+/// envelope to send back; unknown operations should get 404. Each call runs
+/// in its own task, so a slow one (signing a share asks the hub) does not
+/// hold up `get` and `download`.
+pub type OpsHook = Arc<
+    dyn Fn(OpRequest) -> futures_util::future::BoxFuture<'static, ApiResponse<serde_json::Value>>
+        + Send
+        + Sync,
+>;
 
 /// Something the server did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,6 +146,8 @@ pub struct ServeConfig {
     pub control: ServeControl,
     /// Optional observer.
     pub events: Option<EventHook>,
+    /// Owner-only operations beyond get/download; `None`: they get 404.
+    pub ops: Option<OpsHook>,
 }
 
 impl std::fmt::Debug for ServeConfig {
@@ -131,6 +162,7 @@ impl std::fmt::Debug for ServeConfig {
             .field("heartbeat_subject", &self.heartbeat_subject)
             .field("offline_subject", &self.offline_subject)
             .field("watch", &self.watch)
+            .field("ops", &self.ops.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -159,6 +191,7 @@ impl ServeConfig {
             debounce: Duration::from_millis(500),
             control: ServeControl::new(),
             events: None,
+            ops: None,
         }
     }
 }
@@ -176,6 +209,7 @@ pub(crate) struct Shared {
     pub(crate) credit_timeout: Duration,
     pub(crate) control: ServeControl,
     pub(crate) events: Option<EventHook>,
+    pub(crate) ops: Option<OpsHook>,
     pub(crate) slots: Arc<Semaphore>,
     pub(crate) max_transfers: usize,
 }
@@ -189,7 +223,8 @@ impl Shared {
 }
 
 /// Serves `config.catalog` on `client` until `shutdown` completes, then
-/// stops transfers (the receivers get an abort), announces offline and
+/// stops transfers (the receivers get an abort), lets owner operations in
+/// progress finish (5 s at most), announces offline and
 /// returns. Dropping the future instead (a crash, a killed task) stops
 /// everything without the announcement; receivers then time out and can
 /// resume.
@@ -224,6 +259,7 @@ pub async fn serve(
         debounce,
         control,
         events,
+        ops,
     } = config;
     let root = catalog.root_dir.clone();
     let shared = Arc::new(Shared {
@@ -238,6 +274,7 @@ pub async fn serve(
         credit_timeout,
         control: control.clone(),
         events,
+        ops,
         slots: Arc::new(Semaphore::new(max_transfers)),
         max_transfers,
     });
@@ -293,7 +330,8 @@ pub async fn serve(
         revision: control.catalog().map_or(0, |c| c.revision),
     });
 
-    let mut transfers = JoinSet::new();
+    // Transfers and owner operations in progress.
+    let mut tasks = JoinSet::new();
     let mut heartbeat = tokio::time::interval(heartbeat_interval);
     let mut rescanning: Option<tokio::task::JoinHandle<(Catalog, Result<ScanReport>)>> = None;
     let mut shutdown = std::pin::pin!(shutdown);
@@ -304,7 +342,7 @@ pub async fn serve(
                 let Some(req) = req else {
                     return Err(Error::Nats("the service subscription ended".into()));
                 };
-                handlers::handle(&shared, req, &mut transfers).await;
+                handlers::handle(&shared, req, &mut tasks).await;
             }
             _ = heartbeat.tick() => send_heartbeat(&shared, heartbeat_subject.as_deref(), true).await,
             batch = async { match watcher.as_mut() { Some(w) => w.next_batch(debounce).await, None => None } },
@@ -340,7 +378,7 @@ pub async fn serve(
                     Err(e) => shared.emit(ServeEvent::Warning(format!("rescan task failed: {e}"))),
                 }
             }
-            Some(_) = transfers.join_next(), if !transfers.is_empty() => {}
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
 
@@ -348,11 +386,11 @@ pub async fn serve(
     let _ = endpoint.stop().await;
     control.cancel_all("the catalog server is shutting down");
     let drained = tokio::time::timeout(Duration::from_secs(5), async {
-        while transfers.join_next().await.is_some() {}
+        while tasks.join_next().await.is_some() {}
     })
     .await;
     if drained.is_err() {
-        transfers.shutdown().await;
+        tasks.shutdown().await;
     }
     send_heartbeat(&shared, offline_subject.as_deref(), false).await;
     let _ = service.stop().await;

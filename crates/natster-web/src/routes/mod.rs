@@ -8,6 +8,7 @@ mod files;
 mod link;
 mod pages;
 mod session;
+mod sharing;
 mod stats;
 
 use std::path::PathBuf;
@@ -83,6 +84,18 @@ pub(crate) fn router(state: AppState) -> Router {
         .route(
             "/api/catalogs/{owner}/{catalog}/import",
             post(catalogs::import),
+        )
+        .route(
+            "/api/catalogs/{owner}/{catalog}/access",
+            get(sharing::access),
+        )
+        .route(
+            "/api/catalogs/{owner}/{catalog}/share",
+            post(sharing::share),
+        )
+        .route(
+            "/api/catalogs/{owner}/{catalog}/unshare",
+            post(sharing::unshare),
         )
         .route(
             "/api/catalogs/{owner}/{catalog}/files/{hash}",

@@ -7,6 +7,7 @@ pub mod import;
 pub mod inbox;
 pub mod ls;
 pub mod new;
+mod owner_ops;
 pub mod rescan;
 pub mod serve;
 pub mod share;

@@ -1,6 +1,7 @@
 //! `natster catalog serve NAME`: answer `get` and `download` for one
 //! catalog until Ctrl-C, with heartbeats to the global service and live
-//! updates when files change.
+//! updates when files change; and, for the owner's own account (e.g. a web
+//! session), `access`, `share` and `unshare` (see `owner_ops`).
 
 use std::sync::Arc;
 
@@ -51,7 +52,14 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
     let mut config = ServeConfig::new(catalog, &me, key, &jwt);
     let access = view.clone();
     config.access = Arc::new(move |caller: &str, _catalog: &str| access.allows(caller));
-    let follower = tokio::spawn(view.follow(client.clone(), config.control.clone()));
+    let follower = tokio::spawn(view.clone().follow(client.clone(), config.control.clone()));
+    config.ops = Some(super::owner_ops::hook(
+        ctx,
+        client.clone(),
+        &a.name,
+        view,
+        config.control.clone(),
+    ));
     config.catalog_path = Some(path);
     config.heartbeat_interval = std::time::Duration::from_secs(a.heartbeat_secs.max(1));
     let hb_client = client.clone();

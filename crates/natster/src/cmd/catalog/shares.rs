@@ -72,6 +72,34 @@ impl ShareView {
                 .is_some_and(|exp| exp.is_none_or(|e| e > now()))
     }
 
+    /// Who may read now besides the owner, with expiries, sorted by account.
+    pub fn current(&self) -> Vec<(String, Option<i64>)> {
+        let t = now();
+        let mut v: Vec<(String, Option<i64>)> = self
+            .read()
+            .iter()
+            .filter(|(_, exp)| exp.is_none_or(|e| e > t))
+            .map(|(a, e)| (a.clone(), *e))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Adds a share (from the feed, or made by this process: then at once,
+    /// without waiting for the feed to confirm it).
+    pub fn add(&self, account: &str, expires_at: Option<i64>) {
+        self.write().insert(account.to_owned(), expires_at);
+        self.save();
+    }
+
+    /// Removes a share and stops that account's transfers in flight;
+    /// returns how many were stopped.
+    pub fn remove(&self, account: &str, control: &ServeControl) -> usize {
+        self.write().remove(account);
+        self.save();
+        control.revoke(account)
+    }
+
     /// Reloads from the global service; false if it did not answer.
     async fn refresh(&self, client: &async_nats::Client) -> bool {
         let r: anyhow::Result<MySharesResponse> =
@@ -114,13 +142,10 @@ impl ShareView {
                     let Some(msg) = msg else { return };
                     match serde_json::from_slice::<FeedEvent>(&msg.payload) {
                         Ok(FeedEvent::ShareAdded { catalog, account, expires_at }) if catalog == self.catalog => {
-                            self.write().insert(account, expires_at);
-                            self.save();
+                            self.add(&account, expires_at);
                         }
                         Ok(FeedEvent::ShareRemoved { catalog, account }) if catalog == self.catalog => {
-                            self.write().remove(&account);
-                            self.save();
-                            let stopped = control.revoke(&account);
+                            let stopped = self.remove(&account, &control);
                             eprintln!("share of {catalog} with {account} removed; {stopped} transfers stopped");
                         }
                         _ => {}
