@@ -32,7 +32,7 @@ use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Background, Person, hub_up, natster};
+use common::{Background, Person, finish, hub_up, natster};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -421,15 +421,8 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
 
 /// Bob finds his session with `natster sessions ls` and revokes it.
 fn revoke(bob: &Person, login: &mut Child) -> String {
-    let status = login.wait().unwrap();
-    let mut out = String::new();
-    login
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    assert!(status.success(), "natster login: {out}");
+    let (ok, out) = finish(login);
+    assert!(ok, "natster login: {out}");
     let session = out
         .split_whitespace()
         .skip_while(|w| *w != "session")

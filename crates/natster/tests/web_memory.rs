@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Person, hub_up, natster};
+use common::{Person, finish, hub_up, natster};
 
 /// Every readable, private mapping of `pid`, concatenated per region.
 fn memory_of(pid: u32) -> Vec<Vec<u8>> {
@@ -94,15 +94,8 @@ fn the_web_server_process_holds_none_of_the_persons_seeds() {
             .unwrap()
             .to_owned()
     });
-    let status = login.wait().unwrap();
-    assert!(status.success(), "login approved");
-    let mut out = String::new();
-    login
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    let (ok, out) = finish(&mut login);
+    assert!(ok, "login approved: {out}");
     let session = serde_json::from_str::<serde_json::Value>(&out).unwrap()["session"]
         .as_str()
         .unwrap()

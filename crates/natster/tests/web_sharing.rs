@@ -8,11 +8,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Hub, Person, eventually, hub_up, natster};
+use common::{Hub, Person, eventually, finish, hub_up, natster};
 use serde_json::{Value, json};
 
 /// A logged-in browser: its cookie and CSRF token.
@@ -66,15 +66,8 @@ impl Web {
             let sc = r.headers().get("set-cookie").unwrap().to_str().unwrap();
             sc.split(';').next().unwrap().to_owned()
         });
-        let status = login.wait().unwrap();
-        let mut out = String::new();
-        login
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        assert!(status.success(), "login approved: {out}");
+        let (ok, out) = finish(&mut login);
+        assert!(ok, "login approved: {out}");
         let mut web = Self {
             base: hub.web_url.clone(),
             cookie,

@@ -198,6 +198,20 @@ impl Drop for Background {
     }
 }
 
+/// Waits for a child that writes to a piped stdout (such as `natster
+/// login`) and returns whether it succeeded, with all it printed.
+pub fn finish(child: &mut Child) -> (bool, String) {
+    use std::io::Read;
+    let status = child.wait().expect("wait for the child");
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        stdout
+            .read_to_string(&mut out)
+            .expect("read the child's stdout");
+    }
+    (status.success(), out)
+}
+
 /// Retries `f` every 100 ms until it returns true or `timeout` passes.
 pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     let deadline = std::time::Instant::now() + timeout;
