@@ -177,3 +177,66 @@ impl ShareView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use natster_auth::keys::KeyKind;
+    use natster_testkit::{AccountFixture, TestServer};
+
+    fn account() -> String {
+        KeyKind::Account.generate().public_key()
+    }
+
+    /// A catalog server that starts while the global service is down decides
+    /// from the shares it cached: current ones are let in, an expired one
+    /// is refused (before nats-server's own expiry cuts it off), and a share
+    /// that ends while it runs stops that account's access on the next tick.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_the_global_service_the_cached_shares_decide() {
+        let server = TestServer::start().await;
+        let alice = AccountFixture::new("alice");
+        server.push_account(&alice).await.unwrap();
+        let client = alice
+            .user("serve", |_| {})
+            .connect(&server.url())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("movies.shares.json");
+        let (bob, carol, dave, eve) = (account(), account(), account(), account());
+        let cached: Shares = [
+            (bob.clone(), None),
+            (carol.clone(), Some(now() + 2)),
+            (dave.clone(), Some(now() - 1)),
+        ]
+        .into_iter()
+        .collect();
+        std::fs::write(&cache, serde_json::to_vec(&cached).unwrap()).unwrap();
+
+        // No global service runs on this server: `my.shares` has no responders.
+        let view = ShareView::load(&client, &alice.key(), "movies", cache.clone()).await;
+        assert!(view.allows(&alice.key()), "the owner");
+        assert!(view.allows(&bob) && view.allows(&carol), "cached, current");
+        assert!(!view.allows(&dave), "cached but expired");
+        assert!(!view.allows(&eve), "never shared");
+        let listed: Vec<String> = view.current().into_iter().map(|(a, _)| a).collect();
+        let mut want = vec![bob.clone(), carol.clone()];
+        want.sort();
+        assert_eq!(listed, want);
+
+        // A share made while global is down is cached too, for the next start.
+        view.add(&eve, None);
+        let again = ShareView::load(&client, &alice.key(), "movies", cache.clone()).await;
+        assert!(again.allows(&eve));
+
+        // Carol's share ends while the server runs: refused from then on.
+        let control = ServeControl::default();
+        let following = tokio::spawn(view.clone().follow(client.clone(), control));
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert!(!view.allows(&carol), "expired while serving");
+        assert!(view.allows(&bob));
+        following.abort();
+    }
+}
