@@ -32,9 +32,13 @@ pub mod ops {
     pub const OTC_GENERATE: &str = "otc.generate";
     /// The web account redeems a code ([`super::OtcClaimResponse`]).
     pub const OTC_CLAIM: &str = "otc.claim";
+    /// Record that the caller imported a share: `catalog_imported` alone,
+    /// for callers (web sessions) whose credential does not reach
+    /// [`EVENTS_PUT`] ([`super::ImportData`] in, [`super::EventPutResponse`] out).
+    pub const IMPORTS_RECORD: &str = "imports.record";
 
     /// Every operation, for registering endpoints.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         EVENTS_PUT,
         HEARTBEATS_PUT,
         HEARTBEATS_OFFLINE,
@@ -44,6 +48,7 @@ pub mod ops {
         VALIDATE_NAME,
         OTC_GENERATE,
         OTC_CLAIM,
+        IMPORTS_RECORD,
     ];
 }
 

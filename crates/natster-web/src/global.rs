@@ -28,6 +28,8 @@ pub mod ops {
     pub const WHOAMI: &str = "whoami";
     /// Totals.
     pub const STATS: &str = "stats";
+    /// Record an import (`catalog_imported`), all a session may record.
+    pub const IMPORTS_RECORD: &str = "imports.record";
 }
 
 /// `otc.generate` request.

@@ -19,12 +19,23 @@ pub struct Scope {
     pub allow_sharing: bool,
 }
 
+/// The global service's operations a session calls: reads, and recording
+/// an import. Not `events.put`, which would let a session without sharing
+/// rights record share and unshare events (and a catalog server following
+/// its feed would act on them).
+const GLOBAL_OPS: [&str; 4] = ["my.shares", "stats", "whoami", "imports.record"];
+
 fn publish_allow(a: &str) -> Vec<String> {
-    vec![
+    let mut v = vec![
         format!("{a}.natster.catalog.>"),
-        format!("{a}.natster.global.>"),
         format!("{a}.natster.hub.imports.add"),
-    ]
+    ];
+    v.extend(
+        GLOBAL_OPS
+            .iter()
+            .map(|op| format!("{a}.natster.global.{op}")),
+    );
+    v
 }
 
 fn publish_deny(a: &str) -> Vec<String> {
@@ -126,6 +137,14 @@ mod tests {
                 .deny
                 .contains(&"AAAA.natster.catalog.AAAA.*.share".to_owned())
         );
+        // The global service's reads and import record only.
+        let global: Vec<&str> = n
+            .publish
+            .allow
+            .iter()
+            .filter_map(|s| s.strip_prefix("AAAA.natster.global."))
+            .collect();
+        assert_eq!(global, ["my.shares", "stats", "whoami", "imports.record"]);
     }
 
     #[test]
@@ -135,6 +154,12 @@ mod tests {
         let mut n = base.clone();
         n.publish.allow.push(">".into());
         cases.push((n, "publishing"));
+        // Recording events at large would let a session forge shares.
+        for wider in ["AAAA.natster.global.>", "AAAA.natster.global.events.put"] {
+            let mut n = base.clone();
+            n.publish.allow.push(wider.into());
+            cases.push((n, "publishing"));
+        }
         let mut n = base.clone();
         n.publish.allow.clear();
         cases.push((n, "list what it allows"));

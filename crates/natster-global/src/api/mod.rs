@@ -23,7 +23,7 @@ use crate::Ctx;
 use crate::caller::caller;
 use crate::error::{ApiFailure, GlobalError};
 use crate::store::to_bytes;
-use crate::wire::ops;
+use crate::wire::{EventPutRequest, ops};
 use crate::{heartbeats, otc};
 
 /// Queue group every instance joins: each request goes to one of them.
@@ -115,6 +115,15 @@ async fn dispatch(ctx: &Ctx, op: &str, msg: &async_nats::Message) -> Result<Byte
         ops::VALIDATE_NAME => ok(whoami::validate_name(body)?),
         ops::OTC_GENERATE => ok(otc::generate(ctx, &caller, json_or_default(body)?).await?),
         ops::OTC_CLAIM => ok(otc::claim(ctx, &caller, json(body)?).await?),
+        ops::IMPORTS_RECORD => {
+            let data: serde_json::Value = json(body)?;
+            let req = EventPutRequest {
+                kind: "catalog_imported".to_owned(),
+                id: None,
+                data,
+            };
+            ok(events::put(ctx, &caller, req).await?)
+        }
         _ => Err(ApiFailure::not_found(format!("unknown operation {op:?}"))),
     }
 }

@@ -176,15 +176,11 @@ pub(crate) async fn import(
         natster_hub::client::ClientError::Api(a) if a.code < 500 => WebError::BadRequest(a.message),
         other => WebError::Unavailable(other.to_string()),
     })?;
-    let event = serde_json::json!({
-        "type": "catalog_imported",
-        "data": { "owner": owner, "catalog": catalog },
-    });
     let recorded: Result<serde_json::Value, WebError> = global::request(
         &client,
         &s.account,
-        "events.put",
-        &event,
+        global::ops::IMPORTS_RECORD,
+        &serde_json::json!({ "owner": owner, "catalog": catalog }),
         Duration::from_secs(5),
     )
     .await;
