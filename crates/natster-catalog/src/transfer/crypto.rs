@@ -173,6 +173,14 @@ impl PlainFrame {
         Self(v)
     }
 
+    /// A frame in a used buffer, for up to `capacity` plaintext bytes.
+    pub fn reuse(mut v: Vec<u8>, capacity: usize) -> Self {
+        v.clear();
+        v.reserve(HEADER_LEN + capacity + TAG_LEN);
+        v.resize(HEADER_LEN, 0);
+        Self(v)
+    }
+
     /// A frame holding `plaintext`.
     pub fn from_plaintext(plaintext: &[u8]) -> Self {
         let mut f = Self::with_capacity(plaintext.len());

@@ -43,15 +43,17 @@ pub(crate) struct Outgoing {
 /// instead of waiting out its timeout.
 pub(crate) async fn send(mut o: Outgoing) -> Result<u64> {
     let (tx, mut rx) = mpsc::channel::<Result<SealedFrame>>(2);
+    // Frame buffers come back here once async-nats has written them.
+    let (recycle, pool) = std::sync::mpsc::channel::<Vec<u8>>();
     let reader = {
         let (key, path) = (o.key.clone(), o.path.clone());
         let (offset, length, chunk, total) = (o.offset, o.length, o.chunk_size, o.total_chunks);
         std::thread::Builder::new()
             .name("natster-send".into())
-            .spawn(move || read_and_seal(&key, &path, offset, length, chunk, total, &tx))
+            .spawn(move || read_and_seal(&key, &path, offset, length, chunk, total, &tx, &pool))
             .map_err(|e| Error::io("natster-send thread", e))?
     };
-    let result = pump(&mut o, &mut rx).await;
+    let result = pump(&mut o, &mut rx, &recycle).await;
     // Dropping the receiver makes a blocked reader's send fail, so it exits.
     drop(rx);
     let _ = tokio::task::spawn_blocking(move || reader.join()).await;
@@ -73,7 +75,31 @@ pub(crate) async fn send(mut o: Outgoing) -> Result<u64> {
     result
 }
 
-async fn pump(o: &mut Outgoing, rx: &mut mpsc::Receiver<Result<SealedFrame>>) -> Result<u64> {
+/// A sealed frame handed to async-nats; its buffer goes back to the reader
+/// thread when async-nats drops it, so the sender allocates (and the kernel
+/// zero-fills) a window of buffers once instead of one per chunk.
+struct Recycled {
+    buf: Vec<u8>,
+    pool: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+impl AsRef<[u8]> for Recycled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        let _ = self.pool.send(std::mem::take(&mut self.buf));
+    }
+}
+
+async fn pump(
+    o: &mut Outgoing,
+    rx: &mut mpsc::Receiver<Result<SealedFrame>>,
+    recycle: &std::sync::mpsc::Sender<Vec<u8>>,
+) -> Result<u64> {
     let mut sent = 0u64;
     let mut deadline = o.first_credit_by;
     for index in 0..o.total_chunks {
@@ -111,7 +137,13 @@ async fn pump(o: &mut Outgoing, rx: &mut mpsc::Receiver<Result<SealedFrame>>) ->
         let n =
             frame.0.len() - crate::transfer::crypto::HEADER_LEN - crate::transfer::crypto::TAG_LEN;
         o.client
-            .publish(o.media_subject.clone(), Bytes::from(frame.0))
+            .publish(
+                o.media_subject.clone(),
+                Bytes::from_owner(Recycled {
+                    buf: frame.0,
+                    pool: recycle.clone(),
+                }),
+            )
             .await
             .map_err(Error::nats)?;
         sent += n as u64;
@@ -120,6 +152,7 @@ async fn pump(o: &mut Outgoing, rx: &mut mpsc::Receiver<Result<SealedFrame>>) ->
     Ok(sent)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_and_seal(
     key: &TransferKey,
     path: &std::path::Path,
@@ -128,6 +161,7 @@ fn read_and_seal(
     chunk: u32,
     total: u64,
     tx: &mpsc::Sender<Result<SealedFrame>>,
+    pool: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     let run = || -> Result<()> {
         let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -136,7 +170,10 @@ fn read_and_seal(
         let mut remaining = length;
         for index in 0..total {
             let n = remaining.min(u64::from(chunk)) as usize;
-            let mut frame = PlainFrame::with_capacity(n);
+            let mut frame = match pool.try_recv() {
+                Ok(buf) => PlainFrame::reuse(buf, n),
+                Err(_) => PlainFrame::with_capacity(n),
+            };
             let buf = frame.buffer();
             // `read_to_end` fills the spare capacity without zeroing it first
             // (a memset of every byte sent, otherwise).
