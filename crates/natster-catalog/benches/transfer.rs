@@ -13,7 +13,7 @@
 //! median two-process baseline. CPU seconds per side come from
 //! `/proc/PID/stat`.
 //!
-//! `cargo bench -p natster-catalog --bench transfer -- [--size 1GiB] [--chunk 1MiB] [--rounds 3] [--json]`
+//! `cargo bench -p natster-catalog --bench transfer -- [--size 1GiB] [--chunk 1MiB] [--window N] [--rounds 3] [--json]`
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, Read, Write};
@@ -45,6 +45,8 @@ struct Plan {
     hash: String,
     out: PathBuf,
     chunk: u32,
+    /// Chunks in flight; `None`: the server's default.
+    window: Option<u32>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -117,7 +119,8 @@ fn main() {
         .unwrap();
     match arg("--role").as_deref() {
         Some("server") => rt.block_on(run_server(&arg("--plan").unwrap())),
-        Some("receiver") => rt.block_on(run_receiver(&arg("--plan").unwrap())),
+        Some("receiver") => rt.block_on(run_receiver(&arg("--plan").unwrap(), false)),
+        Some("receiver-range") => rt.block_on(run_receiver(&arg("--plan").unwrap(), true)),
         Some("raw-pub") => rt.block_on(run_raw_pub(&arg("--plan").unwrap())),
         Some("raw-sub") => rt.block_on(run_raw_sub(&arg("--plan").unwrap())),
         _ => rt.block_on(run_parent(
@@ -125,6 +128,7 @@ fn main() {
             arg("--chunk")
                 .map(|s| parse_size(&s) as u32)
                 .unwrap_or(1 << 20),
+            arg("--window").map(|s| s.parse::<u32>().expect("--window N")),
             arg("--rounds")
                 .map(|s| s.parse::<usize>().expect("--rounds N"))
                 .unwrap_or(3)
@@ -142,6 +146,9 @@ async fn run_server(plan: &str) {
     let mut config = ServeConfig::new(catalog, &plan.owner.sub, u.key.clone(), &u.jwt);
     config.watch = false;
     config.chunk_size = plan.chunk;
+    if let Some(w) = plan.window {
+        config.window = w;
+    }
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
     let ready = std::sync::Mutex::new(Some(ready_tx));
     config.events = Some(Arc::new(move |e| {
@@ -172,20 +179,28 @@ async fn run_server(plan: &str) {
     println!("{}", serde_json::to_string(&r).unwrap());
 }
 
-async fn run_receiver(plan: &str) {
+/// Downloads the file; with `as_range`, as a byte range covering all of it,
+/// which the receiver does not hash (a range cannot be checked against the
+/// whole file's SHA-256): what the same transfer costs without that check.
+async fn run_receiver(plan: &str, as_range: bool) {
     let plan: Plan = serde_json::from_slice(&std::fs::read(plan).unwrap()).unwrap();
     let u = user(&plan.reader_jwt, &plan.reader_seed);
     let client = u.connect(&plan.url).await.unwrap();
     let reader = CatalogClient::new(client, &plan.owner.sub, plan.owner.clone(), "bench").unwrap();
     let start = Instant::now();
     let cpu_before = cpu_secs("self");
+    let size = std::fs::metadata(&plan.file).unwrap().len();
     let opts = DownloadOptions {
         chunk_size: Some(plan.chunk),
+        range: as_range.then_some(natster_catalog::ByteRange {
+            offset: 0,
+            length: Some(size),
+        }),
         ..DownloadOptions::default()
     };
     let report = reader.download(&plan.hash, &plan.out, opts).await.unwrap();
     let secs = start.elapsed().as_secs_f64();
-    assert!(report.hash_verified);
+    assert_eq!(report.hash_verified, !as_range);
     let r = ChildReport {
         bytes: report.received,
         secs,
@@ -375,7 +390,7 @@ fn spawn_child(role: &str, plan: &Path) -> std::process::Child {
         .unwrap()
 }
 
-async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
+async fn run_parent(size: u64, chunk: u32, window: Option<u32>, rounds: usize, json: bool) {
     let dir = tempfile::Builder::new()
         .prefix("natster-bench-")
         .tempdir()
@@ -464,6 +479,7 @@ async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
         hash,
         out: dir.path().join("out.bin"),
         chunk,
+        window,
     };
     let plan_path = dir.path().join("plan.json");
     {
@@ -490,6 +506,7 @@ async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
         raw_in_process: Vec<f64>,
         raw: Vec<f64>,
         ours: Vec<f64>,
+        unhashed: Vec<f64>,
         raw_cpu_clients: Vec<f64>,
         raw_cpu_nats: Vec<f64>,
         ours_cpu_downloader: Vec<f64>,
@@ -527,6 +544,15 @@ async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
         m.ours_cpu_downloader.push(r.cpu_secs);
         m.downloader_hwm_kib = m.downloader_hwm_kib.max(r.vm_hwm_kib);
         std::fs::remove_file(&plan.out).unwrap();
+
+        eprintln!("round {round}/{rounds}: encrypted download without the SHA-256 check...");
+        let recv = spawn_child("receiver-range", &plan_path)
+            .wait_with_output()
+            .unwrap();
+        assert!(recv.status.success(), "range receiver failed");
+        let r: ChildReport = serde_json::from_slice(&recv.stdout).unwrap();
+        m.unhashed.push(r.bytes as f64 / r.secs);
+        std::fs::remove_file(&plan.out).unwrap();
     }
     drop(srv.stdin.take());
     line.clear();
@@ -541,7 +567,8 @@ async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
             .map(|b| (mb(*b) * 10.0).round() / 10.0)
             .collect::<Vec<_>>()
     };
-    let server_cpu_per_round = s.cpu_secs / rounds as f64;
+    // The catalog server sent two transfers per round.
+    let server_cpu_per_round = s.cpu_secs / (2 * rounds) as f64;
     let result = serde_json::json!({
         "size_bytes": size,
         "chunk_bytes": chunk,
@@ -552,6 +579,9 @@ async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
         "encrypted_download_mb_s": mb(ours),
         "download_vs_raw": ours / raw,
         "download_vs_raw_in_process": ours / raw_in_process,
+        "download_without_sha256_mb_s": mb(median(&m.unhashed)),
+        "download_without_sha256_vs_raw": median(&m.unhashed) / raw,
+        "rounds_download_without_sha256_mb_s": mbs(&m.unhashed),
         "rounds_raw_mb_s": mbs(&m.raw),
         "rounds_raw_in_process_mb_s": mbs(&m.raw_in_process),
         "rounds_download_mb_s": mbs(&m.ours),
@@ -603,6 +633,12 @@ async fn run_parent(size: u64, chunk: u32, rounds: usize, json: bool) {
         "ratio                      {:.2}x (vs one process: {:.2}x)",
         ours / raw,
         ours / raw_in_process
+    );
+    println!(
+        "same, without SHA-256      {:.0} MB/s [{}], {:.2}x",
+        mb(median(&m.unhashed)),
+        list(&m.unhashed),
+        median(&m.unhashed) / raw
     );
     println!("index, 1 thread SHA-256    {:.0} MB/s", mb(single));
     println!(
