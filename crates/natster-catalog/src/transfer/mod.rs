@@ -4,6 +4,7 @@
 
 pub mod crypto;
 pub mod offer;
+mod part;
 pub mod receiver;
 pub(crate) mod sender;
 
