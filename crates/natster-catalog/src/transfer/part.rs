@@ -15,19 +15,19 @@ use crate::transfer::crypto::HEADER_LEN;
 
 pub(crate) type WriteResult = Result<(u64, Option<Vec<u8>>)>;
 
-/// Written bytes between two nudges to the flusher.
+/// Buffered bytes written between two nudges to the flusher.
 const FLUSH_EVERY: u64 = 32 << 20;
 
 /// Writes chunks in order while a second thread hashes them; on the
 /// channel's close, fsyncs. Also fsyncs after a failure elsewhere, so
 /// `resume` can count on every byte before the part's length.
 ///
-/// Writing (a copy into the page cache) and SHA-256 each cost about as much
-/// CPU as the network; on their own threads they overlap instead of adding
-/// up. A flusher thread fsyncs the part while chunks keep arriving, so the
-/// disk writes overlap the transfer too and the final fsync only waits for
-/// the tail: one fsync of a whole 1 GiB file at the end took about as long
-/// as the transfer itself.
+/// SHA-256 costs about as much CPU as the network; on its own thread it
+/// overlaps the writes instead of adding to them. Writes that had to go
+/// through the page cache (see [`PartWriter`]) are fsynced by a flusher
+/// thread while chunks keep arriving, so their writeback overlaps the
+/// transfer and the final fsync only waits for the tail: one fsync of a
+/// whole 1 GiB file at the end took about as long as the transfer itself.
 pub(crate) fn write_chunks(
     file: std::fs::File,
     part: &Path,
@@ -61,8 +61,8 @@ pub(crate) fn write_chunks(
         }
         written.store(bytes, Ordering::Relaxed);
         let _ = chunks.send(count);
-        if bytes - nudged >= FLUSH_EVERY {
-            nudged = bytes;
+        if out.buffered - nudged >= FLUSH_EVERY {
+            nudged = out.buffered;
             flusher.nudge();
         }
     }
@@ -104,19 +104,20 @@ pub(crate) fn place_aligned(buf: &mut Vec<u8>, frame: &[u8]) -> (usize, usize) {
     (start, start + frame.len())
 }
 
-/// Writes the part at its end. Whole aligned blocks go through a second
-/// descriptor opened with `O_DIRECT`: straight from our buffer to the disk,
-/// with no copy into the page cache and no writeback left for the final
-/// fsync. That copy cost about half a CPU second per GiB, on a machine
-/// whose two cores the transfer already keeps busy. Anything else (the
-/// unaligned tail of the last chunk, file systems without `O_DIRECT` such
-/// as tmpfs) takes the buffered descriptor; Linux keeps the two coherent.
+/// Writes the part at its end. Whole aligned blocks (address, length and
+/// offset: what `place_aligned` produces) go through a second descriptor
+/// opened with `O_DIRECT`: straight from our buffer to the disk, with no
+/// copy into the page cache and no writeback left for the final fsync.
+/// That copy cost about half a CPU second per GiB, on a machine whose two
+/// cores the transfer already keeps busy. Anything else (the unaligned tail
+/// of the last chunk, file systems without `O_DIRECT` such as tmpfs) takes
+/// the buffered descriptor; Linux keeps the two coherent.
 struct PartWriter {
     file: std::fs::File,
     direct: Option<std::fs::File>,
     pos: u64,
-    /// Room for one aligned chunk; grows to the largest chunk seen.
-    staging: Vec<u8>,
+    /// Bytes written through the page cache so far.
+    buffered: u64,
 }
 
 impl PartWriter {
@@ -132,29 +133,17 @@ impl PartWriter {
             file,
             direct,
             pos,
-            staging: Vec::new(),
+            buffered: 0,
         })
     }
 
     fn write(&mut self, data: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::FileExt;
-        let aligned = data.len() % DIRECT_ALIGN == 0 && self.pos % DIRECT_ALIGN as u64 == 0;
+        let aligned = data.len() % DIRECT_ALIGN == 0
+            && data.as_ptr().addr() % DIRECT_ALIGN == 0
+            && self.pos % DIRECT_ALIGN as u64 == 0;
         if let (Some(direct), true, false) = (&self.direct, aligned, data.is_empty()) {
-            // Chunks from `place_aligned` are aligned already; anything
-            // else goes through an aligned copy.
-            let block = if data.as_ptr().addr() % DIRECT_ALIGN == 0 {
-                data
-            } else {
-                if self.staging.len() < data.len() + DIRECT_ALIGN {
-                    self.staging = vec![0u8; data.len() + DIRECT_ALIGN];
-                }
-                let misaligned = self.staging.as_ptr().addr() % DIRECT_ALIGN;
-                let skip = (DIRECT_ALIGN - misaligned) % DIRECT_ALIGN;
-                let block = &mut self.staging[skip..skip + data.len()];
-                block.copy_from_slice(data);
-                block
-            };
-            match direct.write_all_at(block, self.pos) {
+            match direct.write_all_at(data, self.pos) {
                 Ok(()) => {
                     self.pos += data.len() as u64;
                     return Ok(());
@@ -168,6 +157,7 @@ impl PartWriter {
         }
         self.file.write_all_at(data, self.pos)?;
         self.pos += data.len() as u64;
+        self.buffered += data.len() as u64;
         Ok(())
     }
 }
@@ -311,6 +301,13 @@ mod tests {
         }
         w.file.sync_all().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), expected);
+        // Where the file system takes O_DIRECT, the first (aligned) chunk
+        // went around the page cache; everything else went through it.
+        if w.direct.is_some() {
+            assert_eq!(w.buffered, (expected.len() - 2 * DIRECT_ALIGN) as u64);
+        } else {
+            assert_eq!(w.buffered, expected.len() as u64);
+        }
         assert_eq!(hashing.finish(), Sha256::digest(&expected).to_vec());
         // Every buffer came back for reuse.
         assert_eq!(pool.try_iter().count(), sizes.len());
