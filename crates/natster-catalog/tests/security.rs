@@ -77,10 +77,13 @@ async fn rogue_case(mode: Rogue) {
         progress: Some(Arc::new(move |_, _| {
             // Hold the receiver (and so the sender, by credit) until the
             // rogue's frame is on its way: the attack lands mid-transfer.
-            let _ = published_rx
-                .lock()
-                .expect("lock")
-                .recv_timeout(Duration::from_secs(10));
+            // Off the runtime's worker: see `common::Gate`.
+            tokio::task::block_in_place(|| {
+                let _ = published_rx
+                    .lock()
+                    .expect("lock")
+                    .recv_timeout(Duration::from_secs(10));
+            });
         })),
         ..DownloadOptions::default()
     };

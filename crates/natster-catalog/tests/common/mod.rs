@@ -184,6 +184,12 @@ pub fn assert_nothing_at(out: &Path) {
 /// when its condition is first met, which tells the test and waits until
 /// the test calls `release`. While it waits, the receiver grants no credit,
 /// so the sender cannot get further than its window.
+///
+/// The wait runs in `block_in_place`: the callback runs on a runtime worker,
+/// and a plain blocking wait there strands the tasks queued on that worker
+/// (tokio's LIFO slot cannot be stolen). The catalog server and the NATS
+/// connections of these tests share the runtime, so about 1 run in 4 the
+/// server never answered the next request.
 #[derive(Clone)]
 pub struct Gate {
     arrived: Arc<std::sync::Mutex<Option<std::sync::mpsc::Sender<()>>>>,
@@ -216,7 +222,15 @@ impl Gate {
         let first = self.arrived.lock().expect("lock").take();
         if let Some(tx) = first {
             let _ = tx.send(());
-            let _ = self.release.lock().expect("lock").recv();
+            // Bounded, so a test that fails before `release` ends instead
+            // of holding its runtime forever.
+            tokio::task::block_in_place(|| {
+                let _ = self
+                    .release
+                    .lock()
+                    .expect("lock")
+                    .recv_timeout(Duration::from_secs(30));
+            });
         }
     }
 }
