@@ -4,14 +4,17 @@
 //! session), `access`, `share` and `unshare` (see `owner_ops`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use clap::Args;
 use natster_auth::claims::{Claims, UserNats};
 use natster_auth::jwt::encode;
 use natster_auth::keys::KeyKind;
+use natster_catalog::wire::Heartbeat;
 use natster_catalog::{ServeConfig, ServeEvent, serve};
 use serde_json::json;
+use tokio::sync::watch;
 
 use crate::context::Selection;
 
@@ -61,12 +64,9 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
         config.control.clone(),
     ));
     config.catalog_path = Some(path);
-    config.heartbeat_interval = std::time::Duration::from_secs(a.heartbeat_secs.max(1));
-    let hb_client = client.clone();
-    let hb_me = me.clone();
-    config.events = Some(Arc::new(move |e: &ServeEvent| {
-        report(e, &hb_client, &hb_me)
-    }));
+    config.heartbeat_interval = Duration::from_secs(a.heartbeat_secs.max(1));
+    let (heartbeats, beats) = Heartbeats::start(client.clone(), me.clone());
+    config.events = Some(Arc::new(move |e: &ServeEvent| report(e, &heartbeats)));
 
     println!(
         "serving catalog {} ({files} files) as {me}; Ctrl-C stops",
@@ -75,6 +75,10 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
     serve(client.clone(), config, crate::cmd::hub::wait_for_signal())
         .await
         .map_err(|e| anyhow!("{e}"))?;
+    // `serve` dropped its event hook, and with it the heartbeat sender; the
+    // last heartbeat must land before the offline call, or it would list the
+    // catalog online again until it expired.
+    beats.settle(HEARTBEAT_SETTLE).await;
     // Tell the global service at once instead of letting the heartbeat expire.
     let offline: Result<serde_json::Value> = crate::global::call(
         &client,
@@ -91,21 +95,62 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
     Ok(())
 }
 
-fn report(e: &ServeEvent, client: &async_nats::Client, me: &str) {
+/// How long stopping waits for a heartbeat still on its way.
+const HEARTBEAT_SETTLE: Duration = Duration::from_secs(3);
+
+/// Puts heartbeats to the global service one at a time from a task of
+/// their own, so the serve loop never waits on the global service. Only the
+/// latest heartbeat is kept: one that lands after a newer one would carry a
+/// stale revision.
+struct Heartbeats {
+    latest: watch::Sender<Option<Heartbeat>>,
+}
+
+/// The task behind [`Heartbeats`]; it ends once the sender is dropped and
+/// the last heartbeat was put.
+struct HeartbeatTask(tokio::task::JoinHandle<()>);
+
+impl Heartbeats {
+    fn start(client: async_nats::Client, me: String) -> (Self, HeartbeatTask) {
+        let (latest, mut rx) = watch::channel(None::<Heartbeat>);
+        let task = tokio::spawn(async move {
+            // Also yields a value set just before the sender was dropped.
+            while rx.changed().await.is_ok() {
+                let Some(hb) = rx.borrow_and_update().clone() else {
+                    continue;
+                };
+                let body = json!({ "catalog": hb.catalog, "revision": hb.revision });
+                let put: Result<serde_json::Value> =
+                    crate::global::call(&client, &me, "heartbeats.put", &body).await;
+                if let Err(e) = put {
+                    tracing::warn!(error = %e, "heartbeat not delivered to the global service");
+                }
+            }
+        });
+        (Self { latest }, HeartbeatTask(task))
+    }
+
+    fn send(&self, hb: &Heartbeat) {
+        self.latest.send_replace(Some(hb.clone()));
+    }
+}
+
+impl HeartbeatTask {
+    /// Waits, at most `limit`, until the last heartbeat was answered.
+    async fn settle(self, limit: Duration) {
+        let mut task = self.0;
+        if tokio::time::timeout(limit, &mut task).await.is_err() {
+            task.abort();
+        }
+    }
+}
+
+fn report(e: &ServeEvent, heartbeats: &Heartbeats) {
     match e {
         // The server's last heartbeat on shutdown says `online: false`;
         // putting it would race the `heartbeats.offline` sent after `serve`
         // returns and could leave the catalog listed online.
-        ServeEvent::Heartbeat(hb) if hb.online => {
-            let client = client.clone();
-            let subject = natster_proto::subjects::global(me, "heartbeats.put");
-            let body = json!({ "catalog": hb.catalog, "revision": hb.revision }).to_string();
-            tokio::spawn(async move {
-                if let Err(e) = client.request(subject, body.into()).await {
-                    tracing::warn!(error = %e, "heartbeat not delivered to the global service");
-                }
-            });
-        }
+        ServeEvent::Heartbeat(hb) if hb.online => heartbeats.send(hb),
         ServeEvent::Updated { revision, report } => eprintln!(
             "catalog updated to revision {revision}: {} added, {} changed, {} removed, {} renamed",
             report.added.len(),
@@ -129,5 +174,106 @@ fn report(e: &ServeEvent, client: &async_nats::Client, me: &str) {
         },
         ServeEvent::Warning(w) => eprintln!("warning: {w}"),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use futures_util::StreamExt;
+    use natster_testkit::{AccountFixture, TestServer};
+
+    fn beat(revision: u64) -> Heartbeat {
+        Heartbeat {
+            catalog: "movies".into(),
+            account_key: "A".into(),
+            revision,
+            last_modified: 0,
+            online: true,
+        }
+    }
+
+    /// Stopping waits until the global service has answered the last
+    /// heartbeat, however slowly it answers, so the offline call that
+    /// follows is the last word; heartbeats sent while one is in flight
+    /// collapse into the newest.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_last_heartbeat_lands_before_stopping_goes_on() {
+        let server = TestServer::start().await;
+        let alice = AccountFixture::new("alice");
+        server.push_account(&alice).await.unwrap();
+        let user = alice.user("serve", |_| {});
+        let client = user.connect(&server.url()).await.unwrap();
+        let global = user.connect(&server.url()).await.unwrap();
+        let me = alice.key();
+        let mut puts = global
+            .subscribe(natster_proto::subjects::global(&me, "heartbeats.put"))
+            .await
+            .unwrap();
+        global.flush().await.unwrap();
+        // A slow global service that records the revisions it was given.
+        let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let responder = tokio::spawn(async move {
+            while let Some(m) = puts.next().await {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let body: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
+                seen_tx.send(body["revision"].as_u64().unwrap()).unwrap();
+                let reply = m.reply.unwrap();
+                let ok = natster_proto::envelope::ApiResponse::ok(json!({}));
+                global
+                    .publish(reply, serde_json::to_vec(&ok).unwrap().into())
+                    .await
+                    .unwrap();
+            }
+        });
+
+        let (heartbeats, task) = Heartbeats::start(client.clone(), me.clone());
+        heartbeats.send(&beat(1));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // While 1 is in flight: 2 is replaced by 3 before it is sent.
+        heartbeats.send(&beat(2));
+        heartbeats.send(&beat(3));
+        drop(heartbeats);
+        let started = std::time::Instant::now();
+        task.settle(Duration::from_secs(5)).await;
+        let waited = started.elapsed();
+        let mut got = Vec::new();
+        while let Ok(r) = seen.try_recv() {
+            got.push(r);
+        }
+        assert_eq!(got, [1, 3], "answered before settle returned");
+        assert!(
+            waited >= Duration::from_millis(400),
+            "settle returned after {waited:?}, before the last answer"
+        );
+        responder.abort();
+    }
+
+    /// A global service that never answers holds stopping for the limit only.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unanswered_heartbeat_holds_stopping_for_the_limit_only() {
+        let server = TestServer::start().await;
+        let alice = AccountFixture::new("alice");
+        server.push_account(&alice).await.unwrap();
+        let user = alice.user("serve", |_| {});
+        let client = user.connect(&server.url()).await.unwrap();
+        let me = alice.key();
+        // Subscribed, never answering: the request waits for its timeout.
+        let _silent = client
+            .subscribe(natster_proto::subjects::global(&me, "heartbeats.put"))
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        let (heartbeats, task) = Heartbeats::start(client.clone(), me);
+        heartbeats.send(&beat(1));
+        drop(heartbeats);
+        let started = std::time::Instant::now();
+        task.settle(Duration::from_millis(500)).await;
+        let waited = started.elapsed();
+        assert!(
+            (Duration::from_millis(450)..Duration::from_secs(3)).contains(&waited),
+            "waited {waited:?}"
+        );
     }
 }
