@@ -10,7 +10,7 @@
 //! person logged in with `--allow-sharing`: nats-server refuses the rest.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use natster_catalog::wire::{
@@ -32,6 +32,11 @@ use crate::context::Context;
 const NAME_LOOKUPS: usize = 8;
 /// How long one name lookup may take; then the entry has no name.
 const NAME_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a name found at the hub is reused; names rarely change.
+const NAME_TTL: Duration = Duration::from_secs(300);
+/// How long a failed lookup is remembered, so a hub that is down costs one
+/// timeout per account per minute rather than one per page view.
+const NO_NAME_TTL: Duration = Duration::from_secs(60);
 
 /// What the hook needs: the context (signing key, hub), the server's own
 /// connection (a user of the account), the live share view and the
@@ -42,6 +47,45 @@ struct Owner {
     catalog: String,
     view: ShareView,
     control: ServeControl,
+    names: NameCache,
+}
+
+/// Account names from the hub, kept for a while: the web page asks for
+/// `access` on every view, and each name is a hub round trip.
+#[derive(Default)]
+struct NameCache(std::sync::Mutex<std::collections::HashMap<String, (Option<String>, Instant)>>);
+
+impl NameCache {
+    /// The cached name of `account`, else what `lookup` finds (`None`: no
+    /// name, or the lookup failed).
+    async fn get<F>(&self, account: &str, lookup: F) -> Option<String>
+    where
+        F: std::future::Future<Output = Result<Option<String>, ()>>,
+    {
+        let now = Instant::now();
+        if let Some((name, until)) = self.lock().get(account) {
+            if *until > now {
+                return name.clone();
+            }
+        }
+        let (name, ttl) = match lookup.await {
+            Ok(name) => (name, NAME_TTL),
+            Err(()) => (None, NO_NAME_TTL),
+        };
+        let mut names = self.lock();
+        names.retain(|_, (_, until)| *until > now);
+        names.insert(account.to_owned(), (name.clone(), now + ttl));
+        name
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (Option<String>, Instant)>>
+    {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// The hook for [`natster_catalog::ServeConfig::ops`].
@@ -58,6 +102,7 @@ pub(super) fn hook(
         catalog: catalog.to_owned(),
         view,
         control,
+        names: NameCache::default(),
     });
     Arc::new(move |req: OpRequest| {
         let owner = owner.clone();
@@ -111,12 +156,15 @@ impl Owner {
     async fn access(&self) -> AccessResponse {
         let shares = futures_util::stream::iter(self.view.current())
             .map(|(account, expires_at)| async move {
-                let name = tokio::time::timeout(NAME_TIMEOUT, self.ctx.account_claims(&account))
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .map(|c| c.name)
-                    .filter(|n| !n.is_empty());
+                let lookup = async {
+                    match tokio::time::timeout(NAME_TIMEOUT, self.ctx.account_claims(&account))
+                        .await
+                    {
+                        Ok(Ok(c)) => Ok(Some(c.name).filter(|n| !n.is_empty())),
+                        _ => Err(()),
+                    }
+                };
+                let name = self.names.get(&account, lookup).await;
                 AccessEntry {
                     account,
                     name,
@@ -190,5 +238,44 @@ impl Owner {
             transfers_stopped: stopped,
             recorded: done.record_error.is_none(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A name is looked up once and then reused; a failed lookup is
+    /// remembered as "no name" too, so it does not cost a timeout per view.
+    #[tokio::test]
+    async fn names_are_looked_up_once() {
+        let cache = NameCache::default();
+        let polled = AtomicU32::new(0);
+        let found = |name: &'static str| {
+            let polled = &polled;
+            async move {
+                polled.fetch_add(1, Ordering::Relaxed);
+                Ok(Some(name.to_owned()))
+            }
+        };
+        let failed = || async {
+            polled.fetch_add(1, Ordering::Relaxed);
+            Err(())
+        };
+        assert_eq!(cache.get("A1", found("bob")).await.as_deref(), Some("bob"));
+        assert_eq!(
+            cache.get("A1", found("other")).await.as_deref(),
+            Some("bob")
+        );
+        assert_eq!(
+            cache.get("A2", found("carol")).await.as_deref(),
+            Some("carol")
+        );
+        assert_eq!(cache.get("A3", failed()).await, None);
+        assert_eq!(cache.get("A3", found("dave")).await, None, "failure cached");
+        // Only the three lookups that were needed ran.
+        assert_eq!(polled.load(Ordering::Relaxed), 3);
     }
 }
