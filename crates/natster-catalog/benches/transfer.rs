@@ -13,7 +13,10 @@
 //! median two-process baseline. CPU seconds per side come from
 //! `/proc/PID/stat`.
 //!
-//! `cargo bench -p natster-catalog --bench transfer -- [--size 1GiB] [--chunk 1MiB] [--window N] [--rounds 3] [--json]`
+//! `cargo bench -p natster-catalog --bench transfer -- [--size 1GiB] [--chunk 1MiB] [--window N] [--rounds 3] [--shared-client] [--json]`
+//!
+//! `--shared-client`: the downloader receives chunks through its shared
+//! async-nats client instead of the transfer's own connection.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, Read, Write};
@@ -47,6 +50,9 @@ struct Plan {
     chunk: u32,
     /// Chunks in flight; `None`: the server's default.
     window: Option<u32>,
+    /// Chunks on the transfer's own connection (the default), not the
+    /// shared client.
+    direct: bool,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -134,6 +140,7 @@ fn main() {
                 .unwrap_or(3)
                 .max(1),
             args.iter().any(|a| a == "--json"),
+            !args.iter().any(|a| a == "--shared-client"),
         )),
     }
 }
@@ -186,7 +193,15 @@ async fn run_receiver(plan: &str, as_range: bool) {
     let plan: Plan = serde_json::from_slice(&std::fs::read(plan).unwrap()).unwrap();
     let u = user(&plan.reader_jwt, &plan.reader_seed);
     let client = u.connect(&plan.url).await.unwrap();
-    let reader = CatalogClient::new(client, &plan.owner.sub, plan.owner.clone(), "bench").unwrap();
+    let mut reader =
+        CatalogClient::new(client, &plan.owner.sub, plan.owner.clone(), "bench").unwrap();
+    if plan.direct {
+        reader = reader.with_direct(natster_catalog::transfer::direct::DirectLogin {
+            urls: vec![plan.url.clone()],
+            jwt: u.jwt.clone(),
+            key: Arc::new(u.key.clone()),
+        });
+    }
     let start = Instant::now();
     let cpu_before = cpu_secs("self");
     let size = std::fs::metadata(&plan.file).unwrap().len();
@@ -390,7 +405,14 @@ fn spawn_child(role: &str, plan: &Path) -> std::process::Child {
         .unwrap()
 }
 
-async fn run_parent(size: u64, chunk: u32, window: Option<u32>, rounds: usize, json: bool) {
+async fn run_parent(
+    size: u64,
+    chunk: u32,
+    window: Option<u32>,
+    rounds: usize,
+    json: bool,
+    direct: bool,
+) {
     let dir = tempfile::Builder::new()
         .prefix("natster-bench-")
         .tempdir()
@@ -480,6 +502,7 @@ async fn run_parent(size: u64, chunk: u32, window: Option<u32>, rounds: usize, j
         out: dir.path().join("out.bin"),
         chunk,
         window,
+        direct,
     };
     let plan_path = dir.path().join("plan.json");
     {

@@ -23,14 +23,24 @@ async fn files_at_chunk_boundaries_come_out_byte_identical() {
     ];
     let fx = Fixture::new(&files).await;
     let running = fx.start(fx.config()).await;
-    let reader = fx.reader().await;
+    // Chunks on the transfer's own connection, and through the shared client.
+    for (direct, reader) in [(true, fx.reader().await), (false, fx.reader_shared().await)] {
+        let contents = reader.contents().await.expect("get");
+        assert_eq!(contents.entries.len(), files.len());
+        assert_eq!(contents.owner, fx.owner());
+        check_boundary_files(&fx, &reader, &files, direct).await;
+    }
+    running.shutdown().await.expect("clean stop");
+}
 
-    let contents = reader.contents().await.expect("get");
-    assert_eq!(contents.entries.len(), files.len());
-    assert_eq!(contents.owner, fx.owner());
-
-    for (name, data) in &files {
-        let out = fx.out(&name.replace('/', "_"));
+async fn check_boundary_files(
+    fx: &Fixture,
+    reader: &natster_catalog::CatalogClient,
+    files: &[(&str, Vec<u8>)],
+    direct: bool,
+) {
+    for (name, data) in files {
+        let out = fx.out(&format!("{direct}-{}", name.replace('/', "_")));
         let last = Arc::new(AtomicU64::new(u64::MAX));
         let l = last.clone();
         let opts = DownloadOptions {
@@ -45,9 +55,10 @@ async fn files_at_chunk_boundaries_come_out_byte_identical() {
         let report = reader
             .download(&fx.hash_of(name), &out, opts)
             .await
-            .expect(name);
+            .unwrap_or_else(|e| panic!("{name} (direct: {direct}): {e}"));
         assert_eq!(std::fs::read(&out).expect("out"), *data, "{name}");
         assert!(report.hash_verified);
+        assert_eq!(report.direct, direct, "{name}: the path asked for");
         assert_eq!(report.size, data.len() as u64);
         assert_eq!(
             last.load(Ordering::Relaxed),
@@ -60,7 +71,6 @@ async fn files_at_chunk_boundaries_come_out_byte_identical() {
             "no leftovers for {name}"
         );
     }
-    running.shutdown().await.expect("clean stop");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,4 +271,31 @@ async fn a_file_changed_since_indexing_never_reaches_out() {
         !part.exists() && !sidecar.exists(),
         "a part that can never verify is not kept for resume"
     );
+}
+
+/// When the transfer's own connection cannot be made (here nats-server
+/// refuses its login: the JWT and the signing key do not match), the
+/// download goes through the shared client instead, and still verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_its_own_connection_a_download_uses_the_shared_client() {
+    let data = bytes(300 << 10, 31);
+    let fx = Fixture::new(&[("a.bin", data.clone())]).await;
+    let _running = fx.start(fx.config()).await;
+    let user = fx.alice.user("cli", |_| {});
+    let other = fx.alice.user("other", |_| {});
+    let client = user.connect(&fx.server.url()).await.expect("connect");
+    let mut login = common::direct_login(&fx.server.url(), &user);
+    login.key = Arc::new(other.key.clone());
+    let reader =
+        natster_catalog::CatalogClient::new(client, &fx.owner(), fx.alice.claims.clone(), "movies")
+            .expect("client")
+            .with_direct(login);
+    let out = fx.out("a.bin");
+    let report = reader
+        .download(&fx.hash_of("a.bin"), &out, DownloadOptions::default())
+        .await
+        .expect("download");
+    assert!(!report.direct, "the refused connection was not used");
+    assert!(report.hash_verified);
+    assert_eq!(std::fs::read(&out).expect("out"), data);
 }

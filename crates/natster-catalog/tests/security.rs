@@ -24,11 +24,18 @@ enum Rogue {
     Reorder,
 }
 
+/// The attack against chunks on the transfer's own connection, then
+/// through the shared client.
 async fn rogue_case(mode: Rogue) {
+    rogue_attack(mode, true).await;
+    rogue_attack(mode, false).await;
+}
+
+async fn rogue_attack(mode: Rogue, direct: bool) {
     let data = bytes(2 << 20, 21);
     let fx = Fixture::new(&[("a.bin", data)]).await;
     let _running = fx.start(fx.config()).await;
-    let reader = fx.reader().await;
+    let reader = fx.reader_with(direct).await;
     // Another user of the owner's account sees every media subject.
     let rogue = fx
         .alice
@@ -92,7 +99,10 @@ async fn rogue_case(mode: Rogue) {
         .await
         .expect_err("the attack is detected");
     drop(rogue_kept);
-    assert!(matches!(err, Error::Integrity(_)), "{mode:?}: {err}");
+    assert!(
+        matches!(err, Error::Integrity(_)),
+        "{mode:?} (direct: {direct}): {err}"
+    );
     assert_nothing_at(&out);
 }
 

@@ -243,8 +243,11 @@ async fn another_account_downloads_through_private_exports() {
         c.nats.subscribe.allow = vec!["_INBOX.>".into(), format!("{b}.natster.media.>")];
     });
     let bob_client = bob_user.connect(&fx.server.url()).await.expect("bob");
-    let reader =
-        CatalogClient::new(bob_client, &b, fx.alice.claims.clone(), "movies").expect("client");
+    // Chunks and credit on the transfer's own connection: the same
+    // permissions hold there.
+    let reader = CatalogClient::new(bob_client, &b, fx.alice.claims.clone(), "movies")
+        .expect("client")
+        .with_direct(common::direct_login(&fx.server.url(), &bob_user));
     let contents = reader.contents().await.expect("bob lists");
     assert_eq!(contents.entries.len(), 1);
     let out = fx.out("film.bin");
@@ -260,6 +263,7 @@ async fn another_account_downloads_through_private_exports() {
         .await
         .expect("bob downloads");
     assert!(report.hash_verified);
+    assert!(report.direct, "bob's own transfer connection was used");
     assert_eq!(std::fs::read(&out).expect("out"), data);
     let started = next_event(&mut rx, |e| matches!(e, ServeEvent::TransferStarted(_))).await;
     let ServeEvent::TransferStarted(info) = started else {
@@ -268,12 +272,14 @@ async fn another_account_downloads_through_private_exports() {
     assert_eq!(info.caller, b, "the caller is bob, as nats-server says");
 
     // Bob cannot call as alice: the import does not cover that subject.
-    let spoof = CatalogClient::new(
+    let mut spoof = CatalogClient::new(
         bob_user.connect(&fx.server.url()).await.expect("bob"),
         &a,
         fx.alice.claims.clone(),
         "movies",
     )
     .expect("client");
+    // nats-server drops the request; there is no answer to wait 10 s for.
+    spoof.request_timeout = Duration::from_secs(2);
     assert!(spoof.contents().await.is_err());
 }

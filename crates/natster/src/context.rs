@@ -229,6 +229,18 @@ impl Context {
             .await
             .map_err(|e| anyhow!("cannot connect to NATS at {urls}: {e}"))
     }
+
+    /// The CLI user's login for each download's own connection (see
+    /// `natster_catalog::transfer::direct`): the same user as [`Self::connect`].
+    pub fn direct_login(&self) -> Result<natster_catalog::transfer::direct::DirectLogin> {
+        let creds = self.creds()?;
+        let key = creds.seed.key_pair().map_err(|e| anyhow!("{e}"))?;
+        Ok(natster_catalog::transfer::direct::DirectLogin {
+            urls: self.info.nats_urls.clone(),
+            jwt: creds.jwt.clone(),
+            key: std::sync::Arc::new(key),
+        })
+    }
 }
 
 /// Everything `init` writes for a new context.

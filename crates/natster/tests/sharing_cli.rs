@@ -109,6 +109,9 @@ fn five_accounts_share_import_download_unshare_and_expire() {
             "--json",
         ]);
         assert_eq!(v["hash_verified"], true);
+        // Cross-account, through the hub's real permissions: the chunks
+        // came on the download's own connection.
+        assert_eq!(v["direct"], true, "{v}");
         assert_eq!(
             std::fs::read(&out).unwrap(),
             want.repeat(100_000).into_bytes()

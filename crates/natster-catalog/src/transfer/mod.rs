@@ -3,6 +3,7 @@
 //! receiving side ([`receiver`]). `PROTOCOL.md` describes the exchange.
 
 pub mod crypto;
+pub mod direct;
 pub mod offer;
 mod part;
 pub mod receiver;

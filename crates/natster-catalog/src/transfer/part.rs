@@ -94,14 +94,21 @@ impl Chunk {
 /// where the frame lies in `buf`. Safe code cannot ask the allocator for
 /// alignment, so the buffer has room to skip ahead.
 pub(crate) fn place_aligned(buf: &mut Vec<u8>, frame: &[u8]) -> (usize, usize) {
-    let need = frame.len() + DIRECT_ALIGN;
+    let (start, end) = aligned_slot(buf, frame.len());
+    buf[start..end].copy_from_slice(frame);
+    (start, end)
+}
+
+/// Where in `buf` (grown if needed) a frame of `len` bytes goes so that
+/// its plaintext starts on a [`DIRECT_ALIGN`] boundary.
+pub(crate) fn aligned_slot(buf: &mut Vec<u8>, len: usize) -> (usize, usize) {
+    let need = len + DIRECT_ALIGN;
     if buf.len() < need {
         *buf = vec![0u8; need];
     }
     let misaligned = (buf.as_ptr().addr() + HEADER_LEN) % DIRECT_ALIGN;
     let start = (DIRECT_ALIGN - misaligned) % DIRECT_ALIGN;
-    buf[start..start + frame.len()].copy_from_slice(frame);
-    (start, start + frame.len())
+    (start, start + len)
 }
 
 /// Writes the part at its end. Whole aligned blocks (address, length and

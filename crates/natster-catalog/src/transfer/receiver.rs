@@ -26,9 +26,10 @@ use tokio::time::Instant;
 use crate::catalog::{check_hash, write_atomic};
 use crate::error::{Error, Result};
 use crate::transfer::crypto::{
-    ChunkKind, HEADER_LEN, OneTimeKey, decode_key, decode_transfer_id, encode_key,
+    ChunkKind, HEADER_LEN, OneTimeKey, TransferKey, decode_key, decode_transfer_id, encode_key,
 };
-use crate::transfer::part::{Chunk, DIRECT_ALIGN, place_aligned, write_chunks};
+use crate::transfer::direct::{DirectLogin, MediaReader, MediaWriter, Unavailable};
+use crate::transfer::part::{Chunk, DIRECT_ALIGN, aligned_slot, place_aligned, write_chunks};
 use crate::transfer::{MAX_CHUNK, MAX_WINDOW, MIN_CHUNK, offer, total_chunks};
 use crate::wire::{
     CatalogSummary, Credit, DownloadRequest, DownloadResponse, OP_CREDIT, OP_DOWNLOAD, OP_GET,
@@ -84,6 +85,9 @@ pub struct DownloadReport {
     pub size: u64,
     /// Whether the SHA-256 of OUT was checked against the catalog (whole files).
     pub hash_verified: bool,
+    /// Whether the chunks came on the transfer's own connection (see
+    /// [`CatalogClient::with_direct`]) rather than the shared client.
+    pub direct: bool,
     /// The chunk size used.
     pub chunk_size: u32,
 }
@@ -101,6 +105,9 @@ pub struct CatalogClient {
     pub idle_timeout: Duration,
     /// How often the last credit is repeated while waiting, in case it was lost.
     pub credit_repeat: Duration,
+    /// Log in again for each transfer's own connection (see
+    /// [`crate::transfer::direct`]); `None`: chunks come through `client`.
+    direct: Option<DirectLogin>,
 }
 
 impl std::fmt::Debug for CatalogClient {
@@ -159,7 +166,16 @@ impl CatalogClient {
             request_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             credit_repeat: Duration::from_secs(1),
+            direct: None,
         })
+    }
+
+    /// Receives each transfer's chunks on a connection of its own, logged
+    /// in as `login` (the same user as the client's), where the server
+    /// allows it: less CPU per byte. See [`crate::transfer::direct`].
+    pub fn with_direct(mut self, login: DirectLogin) -> Self {
+        self.direct = Some(login);
+        self
     }
 
     fn subject(&self, op: &str) -> String {
@@ -323,14 +339,24 @@ impl CatalogClient {
         let tid = decode_transfer_id(&offer.transfer_id)?;
         let tkey = key.agree(&sender_pub, &tid, &sender_pub, &receiver_pub)?;
 
-        let mut sub = self
-            .client
-            .subscribe(offer.media_subject.clone())
-            .await
-            .map_err(Error::nats)?;
         // The subscription must be in place before the first credit lets the
-        // sender publish.
-        self.client.flush().await.map_err(Error::nats)?;
+        // sender publish: the direct connection returns once the server has
+        // confirmed it, and the shared client's flush does the same.
+        let direct = self.open_direct(&offer.media_subject).await;
+        let media = direct.as_ref().map(MediaReader::writer);
+        let _close_media = media.clone().map(CloseOnDrop);
+        let mut sub = match direct {
+            Some(_) => None,
+            None => {
+                let sub = self
+                    .client
+                    .subscribe(offer.media_subject.clone())
+                    .await
+                    .map_err(Error::nats)?;
+                self.client.flush().await.map_err(Error::nats)?;
+                Some(sub)
+            }
+        };
         let credit_subject = self.subject(&format!("{OP_CREDIT}.{}", offer.transfer_id));
         // Until every chunk is in, leaving (an error, or this future being
         // dropped because our caller went away) tells the sender to stop.
@@ -340,7 +366,7 @@ impl CatalogClient {
         };
         let window = u64::from(offer.window);
         let mut granted = window.min(offer.total_chunks);
-        self.grant(&credit_subject, granted).await?;
+        self.grant(media.as_ref(), &credit_subject, granted).await?;
 
         let total_out = have + offer.length;
         let written = Arc::new(AtomicU64::new(0));
@@ -363,11 +389,50 @@ impl CatalogClient {
         let mut tick = tokio::time::interval(self.credit_repeat);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut next = 0u64;
-        let mut tx = Some(tx);
         let mut writer_gone = false;
+        // Chunks from the direct connection: a thread of their own reads,
+        // opens and hands them to the writer; here only credit and progress.
+        let mut media_done = None;
+        let mut tx = Some(tx);
+        let tkey = Arc::new(tkey);
+        let mut pool = Some(pool);
+        if let Some(reader) = direct {
+            if let (Some(chunks), Some(pool)) = (tx.take(), pool.take()) {
+                let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+                let (offer, tkey) = (offer.clone(), tkey.clone());
+                std::thread::Builder::new()
+                    .name("natster-media".into())
+                    .spawn(move || {
+                        let _ = done_tx.send(receive_direct(reader, &tkey, &offer, &chunks, &pool));
+                    })
+                    .map_err(|e| Error::io("natster-media thread", e))?;
+                media_done = Some(done_rx);
+            }
+        }
         let received: Result<()> = loop {
             tokio::select! {
-                msg = sub.next(), if tx.is_some() => {
+                r = async {
+                    match media_done.as_mut() {
+                        Some(d) => d.await,
+                        None => std::future::pending().await,
+                    }
+                }, if media_done.is_some() => {
+                    match r {
+                        Ok(Ok((n, gone))) => {
+                            next = n;
+                            writer_gone = gone;
+                            break Ok(());
+                        }
+                        Ok(Err(e)) => break Err(e),
+                        Err(_) => break Err(Error::Invalid("the transfer thread failed".into())),
+                    }
+                }
+                msg = async {
+                    match sub.as_mut() {
+                        Some(s) => s.next().await,
+                        None => std::future::pending().await,
+                    }
+                }, if tx.is_some() && sub.is_some() => {
                     let Some(msg) = msg else {
                         break Err(Error::Nats("the media subscription ended".into()));
                     };
@@ -375,32 +440,20 @@ impl CatalogClient {
                     // One copy, into a recycled buffer where the plaintext
                     // lands aligned for direct I/O; async-nats gets its
                     // buffer back at once.
-                    let mut buf = pool.try_recv().unwrap_or_default();
-                    let (start, end) = place_aligned(&mut buf, &msg.payload);
+                    let mut buf = pool.as_ref().and_then(|p| p.try_recv().ok()).unwrap_or_default();
+                    let at = place_aligned(&mut buf, &msg.payload);
                     drop(msg);
-                    let opened = match tkey.open(&mut buf[start..end]) {
-                        Ok(o) => o,
+                    let (chunk, last) = match open_chunk(&tkey, &offer, next, buf, at) {
+                        Ok(c) => c,
                         Err(e) => break Err(e),
                     };
-                    let (index, kind, len) = (opened.index, opened.kind, opened.plaintext.len());
-                    if kind == ChunkKind::Abort {
-                        break Err(Error::Aborted(String::from_utf8_lossy(opened.plaintext).into_owned()));
-                    }
-                    if let Err(e) = check_chunk(&offer, next, index, kind, len as u64) {
-                        break Err(e);
-                    }
                     next += 1;
                     let Some(sender) = tx.as_ref() else { break Ok(()) };
-                    let chunk = Chunk {
-                        buf,
-                        start: start + HEADER_LEN,
-                        end: start + HEADER_LEN + len,
-                    };
                     if sender.send(chunk).await.is_err() {
                         writer_gone = true;
                         break Ok(());
                     }
-                    if kind == ChunkKind::Final {
+                    if last {
                         // Closing the channel tells the writer to fsync and finish.
                         tx = None;
                     }
@@ -420,7 +473,7 @@ impl CatalogClient {
                     let want = (done + window).min(offer.total_chunks);
                     if want >= granted + window.div_ceil(2) || (want == offer.total_chunks && want > granted) {
                         granted = want;
-                        if let Err(e) = self.grant(&credit_subject, granted).await {
+                        if let Err(e) = self.grant(media.as_ref(), &credit_subject, granted).await {
                             break Err(e);
                         }
                     }
@@ -435,13 +488,21 @@ impl CatalogClient {
                     // Repeat the grant: one lost across a reconnect would
                     // otherwise stall both sides.
                     if tx.is_some() {
-                        let _ = self.grant(&credit_subject, granted).await;
+                        let _ = self.grant(media.as_ref(), &credit_subject, granted).await;
                     }
                 }
             }
         };
         drop(tx);
-        let _ = sub.unsubscribe().await;
+        if let Some(mut sub) = sub {
+            let _ = sub.unsubscribe().await;
+        }
+        // A media thread still reading (the loop ended on an error) holds
+        // the writer's channel open: end its connection before waiting for
+        // the writer.
+        if let Some(m) = &media {
+            m.close();
+        }
         let written_result = tokio::task::spawn_blocking(move || writer.join())
             .await
             .map_err(|e| Error::Invalid(format!("writer task failed: {e}")))?
@@ -468,22 +529,54 @@ impl CatalogClient {
                 resumed_from: have,
                 size: total_out,
                 hash_verified: digest.is_some(),
+                direct: media.is_some(),
                 chunk_size: offer.chunk_size,
             },
             digest,
         ))
     }
 
-    async fn grant(&self, subject: &str, granted: u64) -> Result<()> {
+    /// Grants credit up to `granted`, on the transfer's own connection when
+    /// it has one (so it follows the subscription through one socket).
+    async fn grant(&self, media: Option<&MediaWriter>, subject: &str, granted: u64) -> Result<()> {
         let credit = Credit {
             granted,
             stop: false,
         };
         let body = serde_json::to_vec(&credit).map_err(|e| Error::json("credit", e))?;
-        self.client
-            .publish(subject.to_owned(), body.into())
-            .await
-            .map_err(Error::nats)
+        match media {
+            Some(m) => m.publish(subject, &body),
+            None => self
+                .client
+                .publish(subject.to_owned(), body.into())
+                .await
+                .map_err(Error::nats),
+        }
+    }
+
+    /// The transfer's own connection, subscribed to `subject`; `None`: use
+    /// the shared client (no login given, TLS, or it could not be set up).
+    async fn open_direct(&self, subject: &str) -> Option<MediaReader> {
+        let login = self.direct.clone()?;
+        let (subject, idle) = (subject.to_owned(), self.idle_timeout);
+        let opened =
+            tokio::task::spawn_blocking(move || MediaReader::subscribe(&login, &subject, idle))
+                .await;
+        match opened {
+            Ok(Ok(r)) => Some(r),
+            Ok(Err(Unavailable::Unsupported(why))) => {
+                tracing::debug!("chunks through the shared client: {why}");
+                None
+            }
+            Ok(Err(Unavailable::Failed(e))) => {
+                tracing::warn!("chunks through the shared client: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("chunks through the shared client: {e}");
+                None
+            }
+        }
     }
 
     /// The offer must be for exactly what we asked, to us, on the subject
@@ -525,6 +618,67 @@ impl CatalogClient {
             return bad("media subject");
         }
         Ok(())
+    }
+}
+
+/// Opens a frame, checks it is chunk `next` of `offer`, and returns the
+/// chunk for the writer and whether it is the last.
+fn open_chunk(
+    tkey: &TransferKey,
+    offer: &Offer,
+    next: u64,
+    mut buf: Vec<u8>,
+    (start, end): (usize, usize),
+) -> Result<(Chunk, bool)> {
+    let opened = tkey.open(&mut buf[start..end])?;
+    let (index, kind, len) = (opened.index, opened.kind, opened.plaintext.len());
+    if kind == ChunkKind::Abort {
+        return Err(Error::Aborted(
+            String::from_utf8_lossy(opened.plaintext).into_owned(),
+        ));
+    }
+    check_chunk(offer, next, index, kind, len as u64)?;
+    let chunk = Chunk {
+        buf,
+        start: start + HEADER_LEN,
+        end: start + HEADER_LEN + len,
+    };
+    Ok((chunk, kind == ChunkKind::Final))
+}
+
+/// The direct connection's thread: reads each frame into a recycled buffer
+/// where its plaintext lands aligned, opens and checks it, and hands it to
+/// the writer, until the final chunk. Returns the number of chunks, and
+/// whether the writer stopped taking them (its own result says why).
+fn receive_direct(
+    mut reader: MediaReader,
+    tkey: &TransferKey,
+    offer: &Offer,
+    chunks: &mpsc::Sender<Chunk>,
+    pool: &std::sync::mpsc::Receiver<Vec<u8>>,
+) -> Result<(u64, bool)> {
+    let mut next = 0u64;
+    loop {
+        let mut buf = pool.try_recv().unwrap_or_default();
+        let at = reader.next(&mut buf, aligned_slot)?;
+        let (chunk, last) = open_chunk(tkey, offer, next, buf, at)?;
+        next += 1;
+        if chunks.blocking_send(chunk).is_err() {
+            return Ok((next - 1, true));
+        }
+        if last {
+            return Ok((next, false));
+        }
+    }
+}
+
+/// Closes the transfer's own connection when the download ends, however
+/// it ends, so its thread never outlives it.
+struct CloseOnDrop(MediaWriter);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 

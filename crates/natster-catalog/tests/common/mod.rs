@@ -7,10 +7,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use natster_catalog::server::ServeConfig;
+use natster_catalog::transfer::direct::DirectLogin;
 use natster_catalog::{Catalog, CatalogClient, ServeControl, scan};
 use natster_testkit::{AccountFixture, TestServer, UserFixture, async_nats};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// Logs in as `user` for transfers' own connections.
+pub fn direct_login(url: &str, user: &UserFixture) -> DirectLogin {
+    DirectLogin {
+        urls: vec![url.to_owned()],
+        jwt: user.jwt.clone(),
+        key: Arc::new(user.key.clone()),
+    }
+}
 
 /// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
 pub fn bytes(n: usize, seed: u64) -> Vec<u8> {
@@ -82,7 +92,18 @@ impl Fixture {
         start_on(client, config).await
     }
 
+    /// A reader as the CLI makes one: chunks on each transfer's own
+    /// connection.
     pub async fn reader(&self) -> CatalogClient {
+        self.reader_with(true).await
+    }
+
+    /// A reader whose chunks come through its shared async-nats client.
+    pub async fn reader_shared(&self) -> CatalogClient {
+        self.reader_with(false).await
+    }
+
+    pub async fn reader_with(&self, direct: bool) -> CatalogClient {
         let user = self.alice.user("cli", |_| {});
         let client = user
             .connect(&self.server.url())
@@ -91,6 +112,9 @@ impl Fixture {
         let mut c = CatalogClient::new(client, &self.owner(), self.alice.claims.clone(), "movies")
             .expect("client");
         c.idle_timeout = Duration::from_secs(3);
+        if direct {
+            c = c.with_direct(direct_login(&self.server.url(), &user));
+        }
         c
     }
 

@@ -67,7 +67,8 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     let owner_claims = ctx.account_claims(&owner).await?;
     let client = ctx.connect().await?;
     let mut cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)
-        .map_err(|e| anyhow!("{e}"))?;
+        .map_err(|e| anyhow!("{e}"))?
+        .with_direct(ctx.direct_login()?);
     // A revoked share or a vanished server stops the flow silently (NATS
     // drops it): give up after 10 s without a chunk; `--resume` continues.
     cc.idle_timeout = std::time::Duration::from_secs(10);
@@ -102,6 +103,7 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
                 "out": a.out, "hash": a.hash, "bytes": report.received, "size": report.size,
                 "resumed_from": report.resumed_from, "hash_verified": report.hash_verified,
                 "seconds": (secs * 1000.0).round() / 1000.0, "transfer_id": report.transfer_id,
+                "direct": report.direct,
             })
         );
     } else {
