@@ -184,6 +184,31 @@ mod tests {
     use futures_util::StreamExt;
     use natster_testkit::{AccountFixture, TestServer};
 
+    /// A server, the account key, the catalog server's connection, and a
+    /// second one standing in for the global service, subscribed to
+    /// heartbeat puts.
+    async fn with_global() -> (
+        TestServer,
+        String,
+        async_nats::Client,
+        async_nats::Client,
+        async_nats::Subscriber,
+    ) {
+        let server = TestServer::start().await;
+        let alice = AccountFixture::new("alice");
+        server.push_account(&alice).await.unwrap();
+        let user = alice.user("serve", |_| {});
+        let client = user.connect(&server.url()).await.unwrap();
+        let global = user.connect(&server.url()).await.unwrap();
+        let me = alice.key();
+        let puts = global
+            .subscribe(natster_proto::subjects::global(&me, "heartbeats.put"))
+            .await
+            .unwrap();
+        global.flush().await.unwrap();
+        (server, me, client, global, puts)
+    }
+
     fn beat(revision: u64) -> Heartbeat {
         Heartbeat {
             catalog: "movies".into(),
@@ -200,18 +225,7 @@ mod tests {
     /// collapse into the newest.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_last_heartbeat_lands_before_stopping_goes_on() {
-        let server = TestServer::start().await;
-        let alice = AccountFixture::new("alice");
-        server.push_account(&alice).await.unwrap();
-        let user = alice.user("serve", |_| {});
-        let client = user.connect(&server.url()).await.unwrap();
-        let global = user.connect(&server.url()).await.unwrap();
-        let me = alice.key();
-        let mut puts = global
-            .subscribe(natster_proto::subjects::global(&me, "heartbeats.put"))
-            .await
-            .unwrap();
-        global.flush().await.unwrap();
+        let (_server, me, client, global, mut puts) = with_global().await;
         // A slow global service that records the revisions it was given.
         let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel::<u64>();
         let responder = tokio::spawn(async move {
@@ -253,18 +267,8 @@ mod tests {
     /// A global service that never answers holds stopping for the limit only.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_unanswered_heartbeat_holds_stopping_for_the_limit_only() {
-        let server = TestServer::start().await;
-        let alice = AccountFixture::new("alice");
-        server.push_account(&alice).await.unwrap();
-        let user = alice.user("serve", |_| {});
-        let client = user.connect(&server.url()).await.unwrap();
-        let me = alice.key();
         // Subscribed, never answering: the request waits for its timeout.
-        let _silent = client
-            .subscribe(natster_proto::subjects::global(&me, "heartbeats.put"))
-            .await
-            .unwrap();
-        client.flush().await.unwrap();
+        let (_server, me, client, _global, _silent) = with_global().await;
         let (heartbeats, task) = Heartbeats::start(client.clone(), me);
         heartbeats.send(&beat(1));
         drop(heartbeats);
