@@ -216,6 +216,7 @@ async fn run_receiver(plan: &str, as_range: bool) {
     let report = reader.download(&plan.hash, &plan.out, opts).await.unwrap();
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(report.hash_verified, !as_range);
+    assert_eq!(report.direct, plan.direct, "the receive path asked for");
     let r = ChildReport {
         bytes: report.received,
         secs,
@@ -596,6 +597,7 @@ async fn run_parent(
         "size_bytes": size,
         "chunk_bytes": chunk,
         "rounds": rounds,
+        "download_on_own_connection": plan.direct,
         "raw_nats_mb_s": mb(raw),
         "raw_nats_in_process_mb_s": mb(raw_in_process),
         "raw_nats_lost_messages": m.lost,
@@ -635,6 +637,14 @@ async fn run_parent(
         "size {} MiB, chunk {} KiB, {rounds} rounds; medians (rounds in brackets)",
         size >> 20,
         chunk >> 10
+    );
+    println!(
+        "downloads receive on       {}",
+        if plan.direct {
+            "their own connection"
+        } else {
+            "the shared client (--shared-client)"
+        }
     );
     println!(
         "raw NATS, two processes    {:.0} MB/s [{}]",
