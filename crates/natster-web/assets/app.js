@@ -129,7 +129,7 @@ function onFeed(f) {
     case 'share_revoked':
     case 'share_added':
     case 'share_removed':
-      refreshShares();
+      refreshShares(f);
       break;
     case 'revision_changed':
       toast(`${f.catalog} has new content`);
@@ -206,9 +206,34 @@ async function linkPage(code) {
 
 // ------------------------------------------------------------ catalogs
 
-async function refreshShares() {
+// The global service sends a feed event as soon as it has logged the
+// change; /api/shares reads its projections, which fold the log in a moment
+// later. Read until they agree with the event, for a few seconds at most,
+// or the page would keep showing a revoked share (or miss a new one).
+const SETTLE_MS = [100, 200, 300, 500, 800, 1200, 2000];
+
+function reflects(f, s) {
+  const mine = (x) => x.catalog === f.catalog;
+  switch (f.type) {
+    case 'share_received': return (s.in_shares || []).some((x) => mine(x) && x.from_account === f.owner);
+    case 'share_revoked': return !(s.in_shares || []).some((x) => mine(x) && x.from_account === f.owner);
+    case 'share_added': return (s.out_shares || []).some((x) => mine(x) && x.to_account === f.account);
+    case 'share_removed': return !(s.out_shares || []).some((x) => mine(x) && x.to_account === f.account);
+    default: return true;
+  }
+}
+
+// Reads /api/shares again and shows it; after a feed event `f`, waits (as
+// above) for a listing that shows the change.
+async function refreshShares(f) {
   try {
-    state.shares = await get('/api/shares');
+    let s = await get('/api/shares');
+    for (const wait of f ? SETTLE_MS : []) {
+      if (reflects(f, s)) break;
+      await new Promise((r) => setTimeout(r, wait));
+      s = await get('/api/shares');
+    }
+    state.shares = s;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return loggedOut(e.message);
     return;

@@ -11,8 +11,8 @@
 // The page is only ever navigated by clicking, as a person would, from the
 // link on.
 import {
-  env, send, need, launch, watch, watchFile, shot as shoot, inspectPngs, playAndSeek, fetchRange,
-  download, desktop,
+  env, send, need, drive, newPage, watchFile, shot as shoot, inspectPngs, playAndSeek, fetchRange,
+  download,
 } from './lib.mjs';
 
 const OWNER = env('NATSTER_OWNER');
@@ -30,12 +30,8 @@ const names = (page) => page.locator('#files .row .name').allTextContents();
 const clickRow = (page, text) => page.locator('#files .row a.name', { hasText: text }).first().click();
 const crumb = (page, text) => page.locator('nav.crumbs a', { hasText: text }).first().click();
 
-const browser = await launch();
-try {
-  const context = await browser.newContext({ viewport: desktop, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  watch(page, results);
+await drive(async (browser) => {
+  const { context, page } = await newPage(browser, results, { acceptDownloads: true });
   watchFile(page, VIDEO, results.mediaResponses);
 
   // 1. The link `natster login` printed; the terminal asks about the phrase.
@@ -143,10 +139,4 @@ try {
   }, fileUrl);
 
   results.shotInfo = await inspectPngs(context, results.shots);
-  send({ done: results });
-} catch (e) {
-  send({ error: String(e && e.stack || e), partial: results });
-} finally {
-  await browser.close();
-  process.exit(0); // stdin would keep the event loop alive
-}
+}, results);

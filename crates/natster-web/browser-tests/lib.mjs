@@ -1,8 +1,8 @@
-// What the browser scripts share: starting Debian's Chromium, the line
-// protocol with the Rust test that started the script, screenshots at
-// phone and desktop sizes (and decoding them again to check them), playing
-// and seeking the player, a download through the page, watching for
-// dialogs and script errors.
+// What the browser scripts share: starting Debian's Chromium and reporting
+// to the Rust test that started the script (a line protocol), a page per
+// person, screenshots at phone and desktop sizes (and decoding them again
+// to check them), playing and seeking the player, a download through the
+// page, watching for dialogs and script errors.
 //
 // Never downloads a browser: playwright-core with executablePath only.
 import { chromium } from 'playwright-core';
@@ -43,6 +43,33 @@ export async function launch() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--autoplay-policy=no-user-gesture-required'],
   });
+}
+
+/**
+ * Runs `steps(browser, results)` in a fresh Chromium and reports to the
+ * test: `{"done": results}`, or `{"error": ..., "partial": results}` when a
+ * step threw. Exits when done: stdin would keep the event loop alive.
+ */
+export async function drive(steps, results = {}) {
+  const browser = await launch();
+  try {
+    await steps(browser, results);
+    send({ done: results });
+  } catch (e) {
+    send({ error: String(e && e.stack || e), partial: results });
+  } finally {
+    await browser.close();
+    process.exit(0);
+  }
+}
+
+/** A page in a context of its own (its own cookies: one person's browser). */
+export async function newPage(browser, results, options = {}) {
+  const context = await browser.newContext({ viewport: desktop, ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  watch(page, results);
+  return { context, page };
 }
 
 /** Records dialogs, console errors and page errors into `results`. */

@@ -8,7 +8,7 @@
 // Never downloads a browser: playwright-core with executablePath only
 // (lib.mjs, which e2e.mjs uses too).
 import {
-  env, send, recv, launch, watch, watchFile, shot as shoot, playAndSeek, fetchRange, download, desktop,
+  env, send, recv, drive, newPage, watchFile, shot as shoot, playAndSeek, fetchRange, download,
 } from './lib.mjs';
 
 const OWNER = env('NATSTER_OWNER');
@@ -22,12 +22,8 @@ const WEB = env('NATSTER_WEB_URL');
 const results = { dialogs: [], consoleErrors: [], mediaResponses: [], shots: [] };
 const shot = (page, name) => shoot(page, SHOTS, name, results.shots);
 
-const browser = await launch();
-try {
-  const context = await browser.newContext({ viewport: desktop, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  watch(page, results);
+await drive(async (browser) => {
+  const { page } = await newPage(browser, results, { acceptDownloads: true });
   watchFile(page, VIDEO, results.mediaResponses);
 
   // 1. Device-link login: the page shows the phrase; the terminal (the
@@ -112,10 +108,4 @@ try {
   await page.click('#logout');
   await page.waitForSelector('#logged-out');
   results.afterLogout = await page.evaluate(async () => (await fetch('/api/shares')).status);
-  send({ done: results });
-} catch (e) {
-  send({ error: String(e && e.stack || e), partial: results });
-} finally {
-  await browser.close();
-  process.exit(0); // stdin would keep the event loop alive
-}
+}, results);

@@ -26,22 +26,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::browser::{Node, forward, message, web_crate};
 use common::{Background, Person, finish, hub_up, natster};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 const HOSTILE: &str = "<img src=x onerror=alert(1)>.txt";
 const NOTES: &str = "plain notes: 1 & 2 < 3\n";
-
-fn web_crate() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../natster-web")
-}
 
 fn sha256_hex(b: &[u8]) -> String {
     Sha256::digest(b)
@@ -56,44 +53,6 @@ enum Line {
     LoginEnded,
     Browser(String),
     BrowserEnded,
-}
-
-fn forward(
-    from: impl Read + Send + 'static,
-    tx: mpsc::Sender<Line>,
-    wrap: fn(String) -> Line,
-    ended: Line,
-) {
-    std::thread::spawn(move || {
-        for line in BufReader::new(from).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(wrap(line)).is_err() {
-                return;
-            }
-        }
-        let _ = tx.send(ended);
-    });
-}
-
-/// The node script; SIGTERM on drop lets playwright close Chromium.
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-            }
-            for _ in 0..100 {
-                if let Ok(Some(_)) = self.0.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
 }
 
 /// What `natster login` has shown in the terminal so far.
@@ -122,11 +81,6 @@ impl Terminal {
     }
 }
 
-fn reply(to: &mut ChildStdin, v: Value) {
-    to.write_all(format!("{v}\n").as_bytes()).unwrap();
-    to.flush().unwrap();
-}
-
 /// Width and height from a PNG's IHDR.
 fn png_size(path: &str) -> (u64, u64) {
     let b = std::fs::read(path).unwrap();
@@ -147,13 +101,6 @@ fn strs(v: &Value) -> Vec<&str> {
 #[test]
 fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
     let started = Instant::now();
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let scripts = web_crate().join("browser-tests");
-    assert!(
-        Path::new(&chromium).exists() && scripts.join("node_modules/playwright-core").exists(),
-        "browser tests need Chromium and playwright-core: apt-get install -y chromium nodejs npm && \
-         (cd crates/natster-web/browser-tests && npm ci)"
-    );
     let tmp = tempfile::tempdir().unwrap();
     let hub = hub_up(&tmp.path().join("hub"), &[]);
     assert!(!hub.web_url.is_empty(), "hub up serves the web app");
@@ -211,24 +158,18 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
     let mut login_stdin = login.stdin.take().unwrap();
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-e2e-shots");
     let _ = std::fs::remove_dir_all(&shots);
-    let mut node = Node(
-        std::process::Command::new("node")
-            .arg(scripts.join("e2e.mjs"))
-            .current_dir(&scripts)
-            .env("CHROMIUM", &chromium)
-            .env("NATSTER_WEB_URL", &hub.web_url)
-            .env("NATSTER_OWNER", &alice.key)
-            .env("NATSTER_CATALOG", "movies")
-            .env("NATSTER_VIDEO_HASH", sha256_hex(&video))
-            .env("NATSTER_HOSTILE_NAME", HOSTILE)
-            .env("NATSTER_SHOT_DIR", &shots)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node runs"),
+    let video_hash = sha256_hex(&video);
+    let (mut node, node_out) = Node::start(
+        "e2e.mjs",
+        &[
+            ("NATSTER_WEB_URL", hub.web_url.as_ref()),
+            ("NATSTER_OWNER", alice.key.as_ref()),
+            ("NATSTER_CATALOG", "movies".as_ref()),
+            ("NATSTER_VIDEO_HASH", video_hash.as_ref()),
+            ("NATSTER_HOSTILE_NAME", HOSTILE.as_ref()),
+            ("NATSTER_SHOT_DIR", shots.as_ref()),
+        ],
     );
-    let mut browser_stdin = node.0.stdin.take().unwrap();
     let (tx, rx) = mpsc::channel();
     forward(
         login.stderr.take().unwrap(),
@@ -236,12 +177,7 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
         Line::Login,
         Line::LoginEnded,
     );
-    forward(
-        node.0.stdout.take().unwrap(),
-        tx,
-        Line::Browser,
-        Line::BrowserEnded,
-    );
+    forward(node_out, tx, Line::Browser, Line::BrowserEnded);
 
     let mut terminal = Terminal::default();
     let mut link_wanted = false;
@@ -261,18 +197,12 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
             Line::BrowserEnded => panic!("the browser script ended early"),
             Line::Browser(l) => {
                 eprintln!("{:?} browser: {l}", started.elapsed());
-                let msg: Value =
-                    serde_json::from_str(&l).unwrap_or_else(|_| panic!("not JSON: {l}"));
+                let msg = message(&l, || {
+                    let log = std::fs::read_to_string(&serve_log).unwrap_or_default();
+                    format!("catalog server:\n{log}")
+                });
                 if let Some(p) = msg["phrase"].as_str() {
                     browser_phrase = Some(p.to_owned());
-                }
-                if msg.get("error").is_some() {
-                    panic!(
-                        "the browser script failed: {}\npartial: {:#}\ncatalog server:\n{}",
-                        msg["error"].as_str().unwrap_or(""),
-                        msg["partial"],
-                        std::fs::read_to_string(&serve_log).unwrap_or_default()
-                    );
                 }
                 if msg.get("done").is_some() {
                     break msg["done"].clone();
@@ -284,15 +214,15 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
                         server.stop();
                         let status = server.child.wait().unwrap();
                         assert!(status.success(), "catalog serve stopped cleanly: {status}");
-                        reply(&mut browser_stdin, json!({"ok": true}));
+                        node.reply(json!({"ok": true}));
                     }
                     Some("online") => {
                         server = serve(&alice);
-                        reply(&mut browser_stdin, json!({"ok": true}));
+                        node.reply(json!({"ok": true}));
                     }
                     Some("revoke") => {
                         revoked_session = revoke(&bob, &mut login);
-                        reply(&mut browser_stdin, json!({"ok": true}));
+                        node.reply(json!({"ok": true}));
                     }
                     Some(other) => panic!("unknown need {other}"),
                     None => {}
@@ -301,7 +231,7 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
         }
         if link_wanted {
             if let Some(link) = &terminal.link {
-                reply(&mut browser_stdin, json!({ "link": link }));
+                node.reply(json!({ "link": link }));
                 link_wanted = false;
             }
         }
@@ -313,7 +243,6 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
             confirmed = true;
         }
     };
-    drop(browser_stdin);
     drop(node);
     drop(server);
     eprintln!("{:?} browser done: {results:#}", started.elapsed());

@@ -6,11 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
-use std::process::Stdio;
+use std::io::{Read, Seek, SeekFrom};
 use std::time::Duration;
 
-use common::{Person, finish, hub_up, natster};
+use common::{Login, Person, hub_up};
 
 /// Every readable, private mapping of `pid`, concatenated per region.
 fn memory_of(pid: u32) -> Vec<Vec<u8>> {
@@ -50,52 +49,14 @@ fn the_web_server_process_holds_none_of_the_persons_seeds() {
     let alice = Person::init(&hub, tmp.path(), "alice");
 
     // `natster login` prints the link, waits for the browser, signs for it.
-    let mut login = natster()
-        .env("NATSTER_HOME", &alice.home)
-        .args(["login", "--yes", "--json", "--web", &hub.web_url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(login.stderr.take().unwrap());
-    let mut link = None;
-    for _ in 0..50 {
-        let mut line = String::new();
-        if err.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(l) = line.split_whitespace().find(|w| w.contains("/link/")) {
-            link = Some(l.to_owned());
-            break;
-        }
-    }
-    let link = link.expect("login prints a link");
-    let code = link.rsplit('/').next().unwrap().to_owned();
+    let login = Login::start(&alice, &hub.web_url, false);
 
     // The browser opens it.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = reqwest::Client::new();
-    let cookie = rt.block_on(async {
-        let r = http
-            .post(format!("{}/api/link/{code}/open", hub.web_url))
-            .header("origin", &hub.web_url)
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        r.headers()
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()
-    });
-    let (ok, out) = finish(&mut login);
-    assert!(ok, "login approved: {out}");
+    let cookie = rt.block_on(login.open(&http, &hub.web_url));
+    let (ok, out, err) = login.finish();
+    assert!(ok, "login approved: {out} {err}");
     let session = serde_json::from_str::<serde_json::Value>(&out).unwrap()["session"]
         .as_str()
         .unwrap()

@@ -8,11 +8,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Hub, Person, eventually, finish, hub_up, natster};
+use common::{Hub, Login, Person, eventually, hub_up};
 use serde_json::{Value, json};
 
 /// A logged-in browser: its cookie and CSRF token.
@@ -33,41 +31,11 @@ impl Web {
         allow_sharing: bool,
         rt: &std::sync::Arc<tokio::runtime::Runtime>,
     ) -> Self {
-        let mut args = vec!["login", "--yes", "--json", "--web", &hub.web_url];
-        if allow_sharing {
-            args.push("--allow-sharing");
-        }
-        let mut login = natster()
-            .env("NATSTER_HOME", &who.home)
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut err = BufReader::new(login.stderr.take().unwrap());
-        let link = loop {
-            let mut line = String::new();
-            assert!(err.read_line(&mut line).unwrap() > 0, "login prints a link");
-            if let Some(l) = line.split_whitespace().find(|w| w.contains("/link/")) {
-                break l.to_owned();
-            }
-        };
-        let code = link.rsplit('/').next().unwrap().to_owned();
+        let login = Login::start(who, &hub.web_url, allow_sharing);
         let http = reqwest::Client::new();
-        let cookie = rt.block_on(async {
-            let r = http
-                .post(format!("{}/api/link/{code}/open", hub.web_url))
-                .header("origin", &hub.web_url)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            let sc = r.headers().get("set-cookie").unwrap().to_str().unwrap();
-            sc.split(';').next().unwrap().to_owned()
-        });
-        let (ok, out) = finish(&mut login);
-        assert!(ok, "login approved: {out}");
+        let cookie = rt.block_on(login.open(&http, &hub.web_url));
+        let (ok, out, err) = login.finish();
+        assert!(ok, "login approved: {out} {err}");
         let mut web = Self {
             base: hub.web_url.clone(),
             cookie,

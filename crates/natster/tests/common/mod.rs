@@ -2,6 +2,8 @@
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
+pub mod browser;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -210,6 +212,95 @@ pub fn finish(child: &mut Child) -> (bool, String) {
             .expect("read the child's stdout");
     }
     (status.success(), out)
+}
+
+/// `natster login --yes --json` for a person, waiting for a browser: the
+/// link it printed, and the process (it exits once the browser opened the
+/// link and it signed the session's credential).
+pub struct Login {
+    pub child: Child,
+    pub link: String,
+    /// What it prints on stderr after the link, read so it never blocks.
+    rest: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Drop for Login {
+    /// A test that failed before `finish` leaves no login waiting.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Login {
+    /// `natster login --yes --json --web <web_url>`, plus `--allow-sharing`
+    /// when asked.
+    pub fn start(who: &Person, web_url: &str, allow_sharing: bool) -> Self {
+        let mut args = vec!["login", "--yes", "--json", "--web", web_url];
+        if allow_sharing {
+            args.push("--allow-sharing");
+        }
+        let mut child = natster()
+            .env("NATSTER_HOME", &who.home)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn natster login");
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = String::new();
+        let link = loop {
+            let mut line = String::new();
+            let n = err
+                .read_line(&mut line)
+                .expect("read natster login's stderr");
+            assert!(n > 0, "natster login ended without a link: {seen}");
+            if let Some(l) = line.split_whitespace().find(|w| w.contains("/link/")) {
+                break l.to_owned();
+            }
+            seen.push_str(&line);
+        };
+        let rest = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut err, &mut text);
+            text
+        });
+        Self {
+            child,
+            link,
+            rest: Some(rest),
+        }
+    }
+
+    fn code(&self) -> &str {
+        self.link.rsplit('/').next().unwrap()
+    }
+
+    /// Opens the link as the page does (`POST /api/link/<code>/open`) and
+    /// returns the session cookie (`name=value`) the web server set.
+    pub async fn open(&self, http: &reqwest::Client, web_url: &str) -> String {
+        let r = http
+            .post(format!("{web_url}/api/link/{}/open", self.code()))
+            .header("origin", web_url)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("open the login link");
+        assert_eq!(r.status(), 200, "the login link opens");
+        let set = r.headers().get("set-cookie").expect("a session cookie");
+        let set = set.to_str().unwrap();
+        set.split(';').next().unwrap().to_owned()
+    }
+
+    /// Waits for it; whether it succeeded, its stdout, its stderr.
+    pub fn finish(mut self) -> (bool, String, String) {
+        let (ok, out) = finish(&mut self.child);
+        let err = self.rest.take().and_then(|r| r.join().ok());
+        let err = err.unwrap_or_default();
+        (ok, out, err)
+    }
 }
 
 /// Retries `f` every 100 ms until it returns true or `timeout` passes.
