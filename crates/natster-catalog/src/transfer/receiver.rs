@@ -462,6 +462,16 @@ impl CatalogClient {
                     if r.is_err() {
                         // The writer finished (or failed): done either way.
                         writer_gone = true;
+                        if let (Some(done), Some(m)) = (media_done.take(), &media) {
+                            // The chunk count is the media thread's. It
+                            // answered before the writer's channel closed,
+                            // unless the writer failed; then it may be
+                            // waiting on the socket, which this ends.
+                            m.close();
+                            if let Ok(Ok((n, _))) = done.await {
+                                next = n;
+                            }
+                        }
                         break Ok(());
                     }
                     let done = *chunks_rx.borrow();
