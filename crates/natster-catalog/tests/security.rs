@@ -71,11 +71,21 @@ async fn rogue_attack(mode: Rogue, direct: bool) {
             frame[1] = 0;
             frame[2..10].copy_from_slice(&1u64.to_be_bytes());
         }
+        let frame = bytes::Bytes::from(frame);
         rogue
-            .publish(first.subject.clone(), frame.into())
+            .publish(first.subject.clone(), frame.clone())
             .await
             .expect("rogue publish");
-        rogue.flush().await.expect("rogue flush");
+        // Release the receiver only once nats-server has routed the frame
+        // (the spy sees it come back): from then on it is queued ahead of
+        // any chunk the next credit lets the sender publish. `flush` only
+        // empties the rogue's socket buffer, so a release after it could
+        // come before the server has read the frame.
+        while let Some(m) = spy.next().await {
+            if m.payload == frame {
+                break;
+            }
+        }
         let _ = published_tx.send(());
     });
     let out = fx.out("a.bin");
