@@ -325,7 +325,13 @@ pub async fn serve(
         ))
         .await
         .map_err(Error::nats)?;
+    // async-nats's flush only empties our socket buffer; a round trip to our
+    // own service's PING, sent after its subscriptions on this connection,
+    // returns once nats-server has them all. So `Started` means reachable.
+    // Best effort: a user not allowed `$SRV` subjects just skips the wait.
     client.flush().await.map_err(Error::nats)?;
+    let ping = format!("$SRV.PING.natster-catalog.{}", service.info().await.id);
+    let _ = tokio::time::timeout(Duration::from_secs(2), client.request(ping, "".into())).await;
     shared.emit(ServeEvent::Started {
         revision: control.catalog().map_or(0, |c| c.revision),
     });
