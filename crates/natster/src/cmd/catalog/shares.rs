@@ -144,7 +144,7 @@ impl ShareView {
                         Ok(FeedEvent::ShareAdded { catalog, account, expires_at }) if catalog == self.catalog => {
                             self.add(&account, expires_at);
                         }
-                        Ok(FeedEvent::ShareRemoved { catalog, account }) if catalog == self.catalog => {
+                        Ok(FeedEvent::ShareRemoved { catalog, account, .. }) if catalog == self.catalog => {
                             let stopped = self.remove(&account, &control);
                             eprintln!("share of {catalog} with {account} removed; {stopped} transfers stopped");
                         }
