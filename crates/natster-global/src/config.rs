@@ -19,6 +19,11 @@ pub struct GlobalConfig {
     pub heartbeat_interval: Duration,
     /// How long a one-time code stays claimable.
     pub otc_ttl: Duration,
+    /// How often each instance looks for shares past their expiry and
+    /// records their end: a share's expiry is recorded within about this
+    /// long of its `expires_at` (plus up to a second: expiries are whole
+    /// seconds).
+    pub expiry_sweep_interval: Duration,
     /// JetStream replicas for the stream and every bucket: 1 on one server,
     /// 3 in a cluster.
     pub replicas: usize,
@@ -49,6 +54,7 @@ impl Default for GlobalConfig {
             web_account: None,
             heartbeat_interval: Duration::from_secs(30),
             otc_ttl: Duration::from_secs(300),
+            expiry_sweep_interval: Duration::from_secs(1),
             replicas: 1,
             events_max_bytes: 1 << 30,
             projection_max_bytes: 256 << 20,
@@ -100,6 +106,13 @@ impl GlobalConfig {
         if self.otc_ttl < Duration::from_secs(1) {
             return Err(GlobalError::Config(
                 "one-time code TTL must be at least 1 s".into(),
+            ));
+        }
+        // Each sweep lists the bucket's expiry keys; faster than this buys
+        // nothing when expiries are whole seconds.
+        if self.expiry_sweep_interval < Duration::from_millis(100) {
+            return Err(GlobalError::Config(
+                "the expiry sweep interval must be at least 100 ms".into(),
             ));
         }
         if self.replicas == 0 || self.replicas > 5 {

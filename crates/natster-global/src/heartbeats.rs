@@ -25,6 +25,7 @@ use crate::Ctx;
 use crate::clock;
 use crate::error::{ApiFailure, storage};
 use crate::feed;
+use crate::log::Expect;
 use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
 use crate::store::{ONLINE_WATCH_CONSUMER, to_bytes};
 use crate::wire::{
@@ -160,7 +161,7 @@ async fn record_revision(ctx: &Ctx, owner: &str, catalog: &str, revision: u64) {
         catalog: catalog.to_owned(),
         revision,
     };
-    if let Err(e) = ctx.log.append(id, event, false).await {
+    if let Err(e) = ctx.log.append(id, event, Expect::Anything).await {
         tracing::warn!("logging revision {revision} of {owner}.{catalog}: {e}");
     }
 }

@@ -30,6 +30,7 @@
 //! | `log` | append events with JetStream ack + `Nats-Msg-Id`, read the last event of a subject |
 //! | `projections` | the folds and the projector loop |
 //! | `heartbeats` | online status, revision changes, offline watcher |
+//! | `expiry` | records shares reaching their expiry, once, and tells both sides |
 //! | `otc` | one-time codes |
 //! | `feed` | per-account notifications |
 //! | `caller` | the caller's verified account |
@@ -41,6 +42,7 @@ mod caller;
 mod clock;
 mod config;
 mod error;
+mod expiry;
 mod feed;
 mod heartbeats;
 mod ids;
@@ -76,10 +78,11 @@ pub(crate) struct Ctx {
 /// global account) until `shutdown` completes.
 ///
 /// Creates the stream, buckets and consumers when missing, then serves the
-/// API, folds the log into the projections and watches for catalogs going
-/// offline. Requests in flight when `shutdown` completes are answered
-/// (for up to a few seconds); background work stops at once, safely: an
-/// event being folded is delivered again.
+/// API, folds the log into the projections, watches for catalogs going
+/// offline and records shares reaching their expiry. Requests in flight
+/// when `shutdown` completes are answered (for up to a few seconds);
+/// background work stops at once, safely: an event being folded is
+/// delivered again, an expiry not recorded is found by the next sweep.
 pub async fn run(
     client: async_nats::Client,
     config: GlobalConfig,
@@ -102,6 +105,7 @@ pub async fn run(
     // (its task aborted), the background work stops with it.
     let _projector = AbortOnDrop(tokio::spawn(projections::run(ctx.clone())));
     let _watcher = AbortOnDrop(tokio::spawn(heartbeats::watch_offline(ctx.clone())));
+    let _expiry = AbortOnDrop(tokio::spawn(expiry::run(ctx.clone())));
     api::serve(ctx, shutdown).await
 }
 

@@ -1,6 +1,7 @@
 //! The event log: CloudEvents appended to `NATSTER_EVENTS` with a JetStream
-//! acknowledgement and a `Nats-Msg-Id`, and point reads of the last event on
-//! a subject (what validation asks: "is this share live?").
+//! acknowledgement and a `Nats-Msg-Id`, optionally on condition of what the
+//! log holds, and point reads of the last event on a subject (what
+//! validation asks: "is this share live?").
 //!
 //! The original wrote events with a core publish, so a success reply could
 //! name an event that was never stored. Here a success means JetStream
@@ -20,12 +21,31 @@ use crate::wire::{CloudEvent, Event};
 /// Fills a subject slot that does not apply to an event.
 pub(crate) const NONE: &str = "none";
 
+/// What the log must hold for an append to go through. JetStream checks it
+/// atomically with the write, so instances racing to record conflicting
+/// events cannot both succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// Nothing: append unconditionally.
+    Anything,
+    /// The event's own subject holds no event yet.
+    FirstOnSubject,
+    /// The last event on any subject matching `filter` (wildcards allowed)
+    /// is still the one at sequence `seq`.
+    LastOn {
+        /// A subject filter over the event stream.
+        filter: String,
+        /// The sequence read before deciding to append.
+        seq: u64,
+    },
+}
+
 /// Why an append failed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AppendError {
-    /// The expected last sequence on the subject did not hold (e.g. the
-    /// account is already initialized).
-    #[error("an event already exists where none was expected")]
+    /// What [`Expect`] asked for did not hold (e.g. the account is already
+    /// initialized, or the share changed since it was read).
+    #[error("the log no longer holds what the append expected")]
     Conflict,
     /// JetStream did not answer in time, even after retries.
     #[error("the event log is unavailable: {0}")]
@@ -50,12 +70,26 @@ pub(crate) struct Stored {
     pub(crate) seq: u64,
 }
 
+/// Where one share stands in the log.
+#[derive(Debug, Clone)]
+pub(crate) enum ShareState {
+    /// Its `catalog_shared` is the latest event of its life: shared, and
+    /// neither unshared nor expired since. It may be past its `expires_at`
+    /// with the expiry not recorded yet.
+    Live(Box<Stored>),
+    /// Its `catalog_share_expired` is the latest event of its life.
+    Expired,
+    /// Never shared, or unshared since.
+    Absent,
+}
+
 /// The short name of an event's type, used as the subject's last token.
 pub(crate) fn short_type(event: &Event) -> &'static str {
     match event {
         Event::AccountInitialized { .. } => "account_initialized",
         Event::CatalogShared { .. } => "catalog_shared",
         Event::CatalogUnshared { .. } => "catalog_unshared",
+        Event::CatalogShareExpired { .. } => "catalog_share_expired",
         Event::CatalogImported { .. } => "catalog_imported",
         Event::CatalogRevised { .. } => "catalog_revised",
         Event::WebSessionBound { .. } => "web_session_bound",
@@ -79,6 +113,12 @@ pub(crate) fn subject(event: &Event) -> String {
             owner,
             catalog,
             target,
+        }
+        | Event::CatalogShareExpired {
+            owner,
+            catalog,
+            target,
+            ..
         } => (owner.as_str(), target.as_str(), catalog.as_str()),
         Event::CatalogImported {
             importer,
@@ -101,9 +141,19 @@ pub(crate) fn event_subject(origin: &str, target: &str, catalog: &str, kind: &st
     format!("natster.events.{origin}.{target}.{catalog}.{kind}")
 }
 
-/// The account that caused an event.
-fn origin(event: &Event) -> &str {
-    match event {
+/// Every subject a share's life is written on: `catalog_shared`,
+/// `catalog_unshared` and `catalog_share_expired` of (owner, target,
+/// catalog). It may also match a `catalog_imported` (its slots are
+/// importer, owner, catalog: `owner` importing `target`'s catalog of the
+/// same name); readers must allow for that.
+pub(crate) fn share_subjects(owner: &str, target: &str, catalog: &str) -> String {
+    event_subject(owner, target, catalog, "*")
+}
+
+/// The CloudEvents `source`: the account that caused an event, or the
+/// service itself for what no request caused.
+fn source(event: &Event) -> String {
+    let account = match event {
         Event::AccountInitialized { account, .. }
         | Event::WebSessionBound { account, .. }
         | Event::WebSessionRevoked { account, .. } => account,
@@ -111,7 +161,9 @@ fn origin(event: &Event) -> &str {
         | Event::CatalogUnshared { owner, .. }
         | Event::CatalogRevised { owner, .. } => owner,
         Event::CatalogImported { importer, .. } => importer,
-    }
+        Event::CatalogShareExpired { .. } => return "/natster/global".to_owned(),
+    };
+    format!("/natster/accounts/{account}")
 }
 
 /// The CloudEvents `subject`: what the event is about.
@@ -120,6 +172,7 @@ fn about(event: &Event) -> String {
         Event::AccountInitialized { account, .. } => account.clone(),
         Event::CatalogShared { owner, catalog, .. }
         | Event::CatalogUnshared { owner, catalog, .. }
+        | Event::CatalogShareExpired { owner, catalog, .. }
         | Event::CatalogImported { owner, catalog, .. }
         | Event::CatalogRevised { owner, catalog, .. } => format!("{owner}.{catalog}"),
         Event::WebSessionBound { session, .. } | Event::WebSessionRevoked { session, .. } => {
@@ -132,7 +185,7 @@ fn about(event: &Event) -> String {
 pub(crate) fn envelope(id: String, event: Event) -> CloudEvent {
     CloudEvent {
         specversion: "1.0".into(),
-        source: format!("/natster/accounts/{}", origin(&event)),
+        source: source(&event),
         subject: about(&event),
         id,
         time: clock::now_rfc3339(),
@@ -150,15 +203,16 @@ impl EventLog {
         }
     }
 
-    /// Appends `event` with id `id` (also its `Nats-Msg-Id`). With
-    /// `first_on_subject`, JetStream refuses it when its subject already
-    /// holds an event: that makes "initialize once" atomic across instances
-    /// and beyond the duplicate window.
+    /// Appends `event` with id `id` (also its `Nats-Msg-Id`) if the log
+    /// still holds what `expect` says. [`Expect::FirstOnSubject`] makes
+    /// "initialize once" atomic across instances and beyond the duplicate
+    /// window; [`Expect::LastOn`] makes "expire this share" lose to anything
+    /// that changed the share after it was read.
     pub(crate) async fn append(
         &self,
         id: String,
         event: Event,
-        first_on_subject: bool,
+        expect: Expect,
     ) -> Result<(CloudEvent, jetstream::publish::PublishAck), AppendError> {
         let subject = subject(&event);
         let cloud = envelope(id, event);
@@ -166,8 +220,17 @@ impl EventLog {
             .payload(to_bytes(&cloud))
             .message_id(&cloud.id)
             .header("Content-Type", "application/cloudevents+json");
-        if first_on_subject {
-            msg = msg.expected_last_subject_sequence(0);
+        match expect {
+            Expect::Anything => {}
+            Expect::FirstOnSubject => msg = msg.expected_last_subject_sequence(0),
+            Expect::LastOn { filter, seq } => {
+                // nats-server >= 2.11: the check applies to the last message
+                // on `filter` instead of on the message's own subject.
+                msg = msg.expected_last_subject_sequence(seq).header(
+                    "Nats-Expected-Last-Subject-Sequence-Subject",
+                    filter.as_str(),
+                );
+            }
         }
         let deadline = tokio::time::Instant::now() + self.retry_for;
         let mut backoff = Duration::from_millis(25);
@@ -200,7 +263,7 @@ impl EventLog {
         }
     }
 
-    /// The last event on `subject`, if any.
+    /// The last event on `subject` (a filter: wildcards allowed), if any.
     pub(crate) async fn last(&self, subject: &str) -> Result<Option<Stored>, String> {
         match self.stream.direct_get_last_for_subject(subject).await {
             Ok(msg) => {
@@ -215,6 +278,36 @@ impl EventLog {
             Err(e) if matches!(e.kind(), DirectGetErrorKind::NotFound) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// Where (owner, target, catalog)'s share stands. One read per kind of
+    /// event rather than one on [`share_subjects`]: that could also match
+    /// an unrelated `catalog_imported`.
+    pub(crate) async fn share(
+        &self,
+        owner: &str,
+        target: &str,
+        catalog: &str,
+    ) -> Result<ShareState, String> {
+        let at = |kind: &str| event_subject(owner, target, catalog, kind);
+        let subjects = [
+            at("catalog_shared"),
+            at("catalog_unshared"),
+            at("catalog_share_expired"),
+        ];
+        let (shared, unshared, expired) = tokio::try_join!(
+            self.last(&subjects[0]),
+            self.last(&subjects[1]),
+            self.last(&subjects[2]),
+        )?;
+        // Sequences order them; 0 for an event that never happened.
+        let seq = |s: &Option<Stored>| s.as_ref().map_or(0, |s| s.seq);
+        let (s, u, e) = (seq(&shared), seq(&unshared), seq(&expired));
+        Ok(match shared {
+            Some(shared) if s > u.max(e) => ShareState::Live(Box::new(shared)),
+            _ if e > u.max(s) => ShareState::Expired,
+            _ => ShareState::Absent,
+        })
     }
 
     /// Whether `account` has an `account_initialized` event.

@@ -73,6 +73,17 @@ impl ShareRecord {
     }
 }
 
+/// `NATSTER_SHARES` value under an `expiry.` key: one per share that has an
+/// expiry, so the expiry sweep lists those instead of every share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ExpiryRecord {
+    pub(crate) owner: String,
+    pub(crate) catalog: String,
+    pub(crate) target: String,
+    pub(crate) expires_at: i64,
+    pub(crate) seq: u64,
+}
+
 /// `NATSTER_CATALOGS` value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CatalogRecord {
@@ -94,7 +105,13 @@ pub(crate) struct StatsRecord {
 macro_rules! record {
     ($($t:ty),*) => {$(impl Record for $t { fn seq(&self) -> u64 { self.seq } })*};
 }
-record!(AccountRecord, ShareRecord, CatalogRecord, StatsRecord);
+record!(
+    AccountRecord,
+    ShareRecord,
+    ExpiryRecord,
+    CatalogRecord,
+    StatsRecord
+);
 
 /// `out.<owner>.<catalog>.<target>`: the owner's view, and the source of truth.
 pub(crate) fn out_key(owner: &str, catalog: &str, target: &str) -> String {
@@ -105,6 +122,14 @@ pub(crate) fn out_key(owner: &str, catalog: &str, target: &str) -> String {
 pub(crate) fn in_key(target: &str, owner: &str, catalog: &str) -> String {
     format!("in.{target}.{owner}.{catalog}")
 }
+
+/// `expiry.<owner>.<catalog>.<target>`: the share, if it has an expiry.
+pub(crate) fn expiry_key(owner: &str, catalog: &str, target: &str) -> String {
+    format!("expiry.{owner}.{catalog}.{target}")
+}
+
+/// Every `expiry.` key.
+pub(crate) const EXPIRY_FILTER: &str = "expiry.>";
 
 /// `<owner>.<catalog>`: key of the catalog and online buckets.
 pub(crate) fn catalog_key(owner: &str, catalog: &str) -> String {
@@ -171,16 +196,41 @@ pub(crate) async fn apply(ctx: &Ctx, event: &CloudEvent, seq: u64) -> Result<(),
                     |r: Option<ShareRecord>| Change::Put(record(r.is_some_and(|r| r.imported))),
                 )
                 .await?;
+            // Shared again without an expiry: nothing left to sweep.
+            s.shares
+                .fold_key(
+                    &expiry_key(owner, catalog, target),
+                    seq,
+                    |_: Option<ExpiryRecord>| match expires_at {
+                        Some(e) => Change::Put(ExpiryRecord {
+                            owner: owner.clone(),
+                            catalog: catalog.clone(),
+                            target: target.clone(),
+                            expires_at: *e,
+                            seq,
+                        }),
+                        None => Change::Delete,
+                    },
+                )
+                .await?;
             s.shares
                 .fold_key(&out, seq, |r: Option<ShareRecord>| {
                     Change::Put(record(r.is_some_and(|r| r.imported)))
                 })
                 .await
         }
+        // An expiry ends the share exactly as an unshare does; only the
+        // feeds (sent by whoever recorded it) say which it was.
         Event::CatalogUnshared {
             owner,
             catalog,
             target,
+        }
+        | Event::CatalogShareExpired {
+            owner,
+            catalog,
+            target,
+            ..
         } => {
             let out = out_key(owner, catalog, target);
             let pre: Option<ShareRecord> = s.shares.get_json(&out).await?;
@@ -196,6 +246,13 @@ pub(crate) async fn apply(ctx: &Ctx, event: &CloudEvent, seq: u64) -> Result<(),
                     &in_key(target, owner, catalog),
                     seq,
                     |_: Option<ShareRecord>| Change::Delete,
+                )
+                .await?;
+            s.shares
+                .fold_key(
+                    &expiry_key(owner, catalog, target),
+                    seq,
+                    |_: Option<ExpiryRecord>| Change::Delete,
                 )
                 .await?;
             s.shares

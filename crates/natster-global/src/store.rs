@@ -26,8 +26,10 @@ pub const EVENTS_SUBJECTS: &str = "natster.events.>";
 /// Projection: one key per account (`<account>`).
 pub const ACCOUNTS_BUCKET: &str = "NATSTER_ACCOUNTS";
 /// Projection: one key per share, twice: `out.<owner>.<catalog>.<target>`
-/// and `in.<target>.<owner>.<catalog>`. One key per share (not one list per
-/// account) so a catalog shared with 10,000 accounts is not one 1 MiB value.
+/// and `in.<target>.<owner>.<catalog>`, and a third,
+/// `expiry.<owner>.<catalog>.<target>`, while it has an expiry (what the
+/// expiry sweep lists). One key per share (not one list per account) so a
+/// catalog shared with 10,000 accounts is not one 1 MiB value.
 pub const SHARES_BUCKET: &str = "NATSTER_SHARES";
 /// Projection: one key per catalog that ever reported a revision (`<owner>.<catalog>`).
 pub const CATALOGS_BUCKET: &str = "NATSTER_CATALOGS";

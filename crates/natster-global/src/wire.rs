@@ -180,7 +180,9 @@ pub struct CloudEvent {
     pub specversion: String,
     /// Unique per source; also the JetStream `Nats-Msg-Id`.
     pub id: String,
-    /// `/natster/accounts/<origin>`: the verified account that caused it.
+    /// `/natster/accounts/<origin>`: the verified account that caused it;
+    /// `/natster/global` for what the service records on its own (a share
+    /// reaching its expiry).
     pub source: String,
     /// What it is: `io.natster.…` ([`Event`]) — carried with `data`.
     #[serde(flatten)]
@@ -229,6 +231,38 @@ pub enum Event {
         catalog: String,
         /// The account that lost it.
         target: String,
+    },
+    /// The share of `owner`'s `catalog` with `target` reached its
+    /// `expires_at`: the share ends as if unshared.
+    ///
+    /// Only the service appends this (its expiry sweep; `events.put` does
+    /// not accept it), so its CloudEvents `source` is `/natster/global`.
+    ///
+    /// Why an event of its own and not the alternatives:
+    /// - not a `catalog_unshared` written by the service: the log would then
+    ///   claim the owner took the share back, and nobody reading it could
+    ///   tell a decision from a deadline;
+    /// - not a fold that drops the share when the clock passes its expiry:
+    ///   a fold must not read the clock (a rebuild would differ), and
+    ///   nothing in the log would say when the end was noticed, so the
+    ///   feeds and the totals would have no event to follow.
+    ///
+    /// It is appended on condition that the last event on the share's
+    /// subjects (`natster.events.<owner>.<target>.<catalog>.*`) is still the
+    /// `catalog_shared` it ends, so an unshare or a re-share (with a new
+    /// expiry) that lands first makes a stale attempt fail instead of ending
+    /// the newer share; its id is derived from that `catalog_shared`'s
+    /// sequence, so instances sweeping at once store it once.
+    #[serde(rename = "io.natster.catalog.share_expired")]
+    CatalogShareExpired {
+        /// The catalog's owner.
+        owner: String,
+        /// The catalog.
+        catalog: String,
+        /// The account that lost it.
+        target: String,
+        /// The expiry that was reached (the `catalog_shared` event's).
+        expires_at: i64,
     },
     /// `importer` imported `owner`'s `catalog`.
     #[serde(rename = "io.natster.catalog.imported")]
@@ -322,7 +356,8 @@ pub struct StatsResponse {
     pub accounts_initialized: u64,
     /// Catalogs with a live heartbeat.
     pub catalogs_online: u64,
-    /// Shares recorded and not taken back.
+    /// Shares recorded and neither taken back nor expired (an expiry counts
+    /// once the service has recorded it, within seconds).
     pub active_shares: u64,
     /// Events in the log.
     pub events: u64,
@@ -470,12 +505,15 @@ pub enum FeedEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<i64>,
     },
-    /// To the target: `owner` took `catalog` back.
+    /// To the target: you lost `owner`'s `catalog` (taken back, or expired).
     ShareRevoked {
         /// The owner.
         owner: String,
         /// The catalog.
         catalog: String,
+        /// Why.
+        #[serde(default)]
+        reason: ShareEnd,
     },
     /// To the owner: your `catalog` is now shared with `account`
     /// (keeps the owner's catalog servers' view of their shares current).
@@ -488,12 +526,16 @@ pub enum FeedEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires_at: Option<i64>,
     },
-    /// To the owner: `account` lost your `catalog`.
+    /// To the owner: `account` lost your `catalog` (you took it back, or it
+    /// expired).
     ShareRemoved {
         /// The catalog.
         catalog: String,
         /// The account.
         account: String,
+        /// Why.
+        #[serde(default)]
+        reason: ShareEnd,
     },
     /// A catalog you can see came online.
     CatalogOnline {
@@ -526,6 +568,20 @@ pub enum FeedEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         session: Option<String>,
     },
+}
+
+/// Why a share ended, in [`FeedEvent::ShareRevoked`] and
+/// [`FeedEvent::ShareRemoved`] (`"reason"`). Consumers that predate it
+/// ignore the field; a message without it reads as [`ShareEnd::Unshared`],
+/// the only way a share ended before expiries were recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareEnd {
+    /// The owner took it back (`catalog_unshared`).
+    #[default]
+    Unshared,
+    /// It reached its `expires_at` (`catalog_share_expired`).
+    Expired,
 }
 
 impl FeedEvent {
@@ -583,6 +639,36 @@ mod tests {
         assert_eq!(json["type"], ev.name());
         let ev = FeedEvent::LoginClaimed { session: None };
         assert_eq!(serde_json::to_value(&ev).unwrap()["type"], ev.name());
+    }
+
+    #[test]
+    fn share_end_reason_is_explicit_and_defaults_to_unshared() {
+        let ev = FeedEvent::ShareRevoked {
+            owner: "A".into(),
+            catalog: "c".into(),
+            reason: ShareEnd::Expired,
+        };
+        let json = serde_json::to_value(&ev).unwrap();
+        assert_eq!(json["type"], "share_revoked");
+        assert_eq!(json["reason"], "expired");
+        // What a service from before the field sent.
+        let old: FeedEvent =
+            serde_json::from_str(r#"{"type":"share_removed","catalog":"c","account":"B"}"#)
+                .unwrap();
+        assert_eq!(
+            old,
+            FeedEvent::ShareRemoved {
+                catalog: "c".into(),
+                account: "B".into(),
+                reason: ShareEnd::Unshared,
+            }
+        );
+    }
+
+    #[test]
+    fn the_expiry_event_is_not_one_a_caller_can_put() {
+        assert_eq!(EventType::parse("catalog_share_expired"), None);
+        assert_eq!(EventType::parse("share_expired"), None);
     }
 
     #[test]

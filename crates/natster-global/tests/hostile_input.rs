@@ -26,6 +26,14 @@ async fn malformed_requests_get_clear_errors_and_the_service_keeps_serving() {
             400,
             "unknown event type",
         ),
+        // Only the service records expiries.
+        (
+            "events.put",
+            br#"{"type":"catalog_share_expired","data":{"catalog":"m","target":"A","expires_at":1}}"#
+                .to_vec(),
+            400,
+            "unknown event type",
+        ),
         (
             "events.put",
             br#"{"type":"catalog_shared","data":{"catalog":"m"}}"#.to_vec(),

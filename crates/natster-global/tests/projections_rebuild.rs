@@ -6,15 +6,23 @@
 
 mod common;
 
-use common::{Account, Env, eventually, settled, snapshot};
+use common::{Account, Env, events_on, eventually, settled, snapshot};
 use natster_auth::keys::KeyKind;
 use serde_json::json;
 
 /// A history touching every event type and every fold path.
-async fn history(alice: &Account, bob: &Account, carol: &Account) {
+async fn history(env: &Env, alice: &Account, bob: &Account, carol: &Account) {
     for a in [alice, bob, carol] {
         a.init().await;
     }
+    // Ends during the history; the service records that (waited for below).
+    let soon = natster_auth::jwt::now() + 2;
+    alice
+        .ok(
+            "events.put",
+            json!({"type": "catalog_shared", "data": {"catalog": "trailers", "target": bob.key(), "expires_at": soon}}),
+        )
+        .await;
     alice.share("movies", &bob.key()).await;
     alice.share("movies", &carol.key()).await;
     alice.share("music", &bob.key()).await;
@@ -74,6 +82,12 @@ async fn history(alice: &Account, bob: &Account, carol: &Account) {
         .await;
     bob.ok("heartbeats.put", json!({"catalog": "books", "revision": 3}))
         .await;
+    let js = async_nats::jetstream::new(env.global_client().await);
+    eventually("the trailers share to expire", || async {
+        let n = events_on(&js, "natster.events.*.*.trailers.catalog_share_expired").await;
+        (n == 1).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -85,7 +99,7 @@ async fn deleting_the_projections_and_restarting_rebuilds_the_same_state() {
         env.account("bob").await,
         env.account("carol").await,
     );
-    history(&alice, &bob, &carol).await;
+    history(&env, &alice, &bob, &carol).await;
     let js = async_nats::jetstream::new(env.global_client().await);
     settled(&js).await;
     let before = snapshot(&js).await;
@@ -97,6 +111,23 @@ async fn deleting_the_projections_and_restarting_rebuilds_the_same_state() {
         "{before:#?}"
     );
     assert!(before.contains_key(&format!("NATSTER_CATALOGS/{}.movies", alice.key())));
+    // The expired share is gone; the one still to expire is indexed for the sweep.
+    assert!(
+        !before.keys().any(|k| k.contains(".trailers")),
+        "{before:#?}"
+    );
+    let expiring: Vec<&String> = before
+        .keys()
+        .filter(|k| k.starts_with("NATSTER_SHARES/expiry."))
+        .collect();
+    assert_eq!(
+        expiring,
+        [&format!(
+            "NATSTER_SHARES/expiry.{}.photos.{}",
+            alice.key(),
+            carol.key()
+        )]
+    );
     let stats: serde_json::Value = serde_json::from_str(&before["NATSTER_STATS/totals"]).unwrap();
     assert_eq!(stats["accounts_initialized"], 3);
     assert_eq!(stats["active_shares"], 5);
@@ -134,7 +165,7 @@ async fn events_survive_a_nats_server_crash_and_restart() {
         env.account("bob").await,
         env.account("carol").await,
     );
-    history(&alice, &bob, &carol).await;
+    history(&env, &alice, &bob, &carol).await;
     let js = async_nats::jetstream::new(env.global_client().await);
     settled(&js).await;
     let before = snapshot(&js).await;

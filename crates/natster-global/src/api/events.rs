@@ -6,6 +6,9 @@
 //! owner: `<owner>.<catalog>`). Validation reads the log itself (the last
 //! event on the share's subject), not the projections, so it never acts on
 //! a projection that is a few events behind.
+//!
+//! `catalog_share_expired` is not a type callers can put: only the
+//! service's expiry sweep records it (see `crate::expiry`).
 
 use natster_auth::keys::{KeyKind, check_public_key};
 use natster_proto::names::{check_catalog_name, check_display_name};
@@ -17,10 +20,10 @@ use crate::clock;
 use crate::error::{ApiFailure, storage};
 use crate::feed;
 use crate::ids;
-use crate::log::{AppendError, NONE, Stored, event_subject};
+use crate::log::{AppendError, Expect, NONE, ShareState, Stored, event_subject};
 use crate::wire::{
     Event, EventPutRequest, EventPutResponse, EventType, FeedEvent, ImportData, InitializeData,
-    SessionBoundData, SessionRevokedData, ShareData, UnshareData,
+    SessionBoundData, SessionRevokedData, ShareData, ShareEnd, UnshareData,
 };
 
 /// `events.put`.
@@ -46,7 +49,7 @@ pub(super) async fn put(
         None => ids::event_id()?,
     };
     let now = clock::now_secs();
-    let (event, first_on_subject, feeds) = match kind {
+    let (event, expect, feeds) = match kind {
         EventType::AccountInitialized => {
             let d: InitializeData = data(req.data, &req.kind)?;
             if let Some(name) = &d.name {
@@ -56,7 +59,7 @@ pub(super) async fn put(
                 account: caller.to_owned(),
                 name: d.name,
             };
-            (event, true, vec![])
+            (event, Expect::FirstOnSubject, vec![])
         }
         EventType::CatalogShared => {
             let d: ShareData = data(req.data, &req.kind)?;
@@ -108,20 +111,26 @@ pub(super) async fn put(
                 target: d.target,
                 expires_at: d.expires_at,
             };
-            (event, false, feeds)
+            (event, Expect::Anything, feeds)
         }
         EventType::CatalogUnshared => {
             let d: UnshareData = data(req.data, &req.kind)?;
             check_catalog(&d.catalog)?;
             check_account(&d.target, "target")?;
-            if live_share(ctx, caller, &d.target, &d.catalog)
-                .await?
-                .is_none()
-            {
-                return Err(ApiFailure::not_found(format!(
-                    "catalog {} is not shared with {}",
-                    d.catalog, d.target
-                )));
+            match share_in_log(ctx, caller, &d.target, &d.catalog).await? {
+                ShareState::Live(_) => {}
+                ShareState::Expired => {
+                    return Err(ApiFailure::not_found(format!(
+                        "the share of catalog {} with {} has already expired",
+                        d.catalog, d.target
+                    )));
+                }
+                ShareState::Absent => {
+                    return Err(ApiFailure::not_found(format!(
+                        "catalog {} is not shared with {}",
+                        d.catalog, d.target
+                    )));
+                }
             }
             let feeds = vec![
                 (
@@ -129,6 +138,7 @@ pub(super) async fn put(
                     FeedEvent::ShareRevoked {
                         owner: caller.to_owned(),
                         catalog: d.catalog.clone(),
+                        reason: ShareEnd::Unshared,
                     },
                 ),
                 (
@@ -136,6 +146,7 @@ pub(super) async fn put(
                     FeedEvent::ShareRemoved {
                         catalog: d.catalog.clone(),
                         account: d.target.clone(),
+                        reason: ShareEnd::Unshared,
                     },
                 ),
             ];
@@ -144,25 +155,31 @@ pub(super) async fn put(
                 catalog: d.catalog,
                 target: d.target,
             };
-            (event, false, feeds)
+            (event, Expect::Anything, feeds)
         }
         EventType::CatalogImported => {
             let d: ImportData = data(req.data, &req.kind)?;
             check_catalog(&d.catalog)?;
             check_account(&d.owner, "owner")?;
-            let Some(share) = live_share(ctx, &d.owner, caller, &d.catalog).await? else {
-                return Err(ApiFailure::not_found(format!(
-                    "{} has not shared catalog {} with you",
-                    d.owner, d.catalog
-                )));
+            let expired = || ApiFailure::forbidden("that share has expired");
+            let share = match share_in_log(ctx, &d.owner, caller, &d.catalog).await? {
+                ShareState::Live(share) => share,
+                ShareState::Expired => return Err(expired()),
+                ShareState::Absent => {
+                    return Err(ApiFailure::not_found(format!(
+                        "{} has not shared catalog {} with you",
+                        d.owner, d.catalog
+                    )));
+                }
             };
+            // Past its expiry but not swept yet: expired all the same.
             if let Event::CatalogShared {
                 expires_at: Some(e),
                 ..
             } = share.event.event
             {
                 if e <= now {
-                    return Err(ApiFailure::forbidden("that share has expired"));
+                    return Err(expired());
                 }
             }
             let event = Event::CatalogImported {
@@ -170,7 +187,7 @@ pub(super) async fn put(
                 owner: d.owner,
                 catalog: d.catalog,
             };
-            (event, false, vec![])
+            (event, Expect::Anything, vec![])
         }
         EventType::WebSessionBound => {
             let d: SessionBoundData = data(req.data, &req.kind)?;
@@ -185,7 +202,7 @@ pub(super) async fn put(
                 session: d.session,
                 expires_at: d.expires_at,
             };
-            (event, false, vec![])
+            (event, Expect::Anything, vec![])
         }
         EventType::WebSessionRevoked => {
             let d: SessionRevokedData = data(req.data, &req.kind)?;
@@ -208,12 +225,12 @@ pub(super) async fn put(
                 account: caller.to_owned(),
                 session: d.session,
             };
-            (event, false, vec![])
+            (event, Expect::Anything, vec![])
         }
     };
     let (cloud, ack) = ctx
         .log
-        .append(id, event, first_on_subject)
+        .append(id, event, expect)
         .await
         .map_err(|e| match e {
             AppendError::Conflict => ApiFailure::conflict("this account is already initialized"),
@@ -300,27 +317,15 @@ fn newer(a: &Option<Stored>, b: &Option<Stored>) -> bool {
     }
 }
 
-/// The `catalog_shared` event in force for (owner, target, catalog): shared,
-/// and not unshared since.
-async fn live_share(
+/// Where (owner, target, catalog)'s share stands in the log.
+async fn share_in_log(
     ctx: &Ctx,
     owner: &str,
     target: &str,
     catalog: &str,
-) -> Result<Option<Stored>, ApiFailure> {
-    let shared = last(
-        ctx,
-        &event_subject(owner, target, catalog, "catalog_shared"),
-    )
-    .await?;
-    let unshared = last(
-        ctx,
-        &event_subject(owner, target, catalog, "catalog_unshared"),
-    )
-    .await?;
-    Ok(if newer(&shared, &unshared) {
-        shared
-    } else {
-        None
-    })
+) -> Result<ShareState, ApiFailure> {
+    ctx.log
+        .share(owner, target, catalog)
+        .await
+        .map_err(|e| storage("reading the event log", e))
 }

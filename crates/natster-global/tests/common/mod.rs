@@ -81,6 +81,16 @@ impl Account {
         .await
     }
 
+    /// Shares `catalog` with `target` until `expires_at` (unix seconds).
+    pub async fn share_until(&self, catalog: &str, target: &str, expires_at: i64) -> Value {
+        self.ok(
+            "events.put",
+            serde_json::json!({"type": "catalog_shared",
+                "data": {"catalog": catalog, "target": target, "expires_at": expires_at}}),
+        )
+        .await
+    }
+
     /// Subscribes to this account's feed.
     pub async fn feed(&self) -> async_nats::Subscriber {
         let sub = self
@@ -99,6 +109,42 @@ pub async fn next_feed(sub: &mut async_nats::Subscriber, secs: u64) -> Option<Va
         .await
         .ok()??;
     Some(serde_json::from_slice(&msg.payload).expect("feed JSON"))
+}
+
+/// The next feed message of type `kind` about `catalog`, within `secs`,
+/// and the messages skipped on the way.
+pub async fn feed_until(
+    sub: &mut async_nats::Subscriber,
+    kind: &str,
+    catalog: &str,
+    secs: u64,
+) -> (Option<Value>, Vec<Value>) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    let mut skipped = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let Ok(Some(msg)) = tokio::time::timeout(left, sub.next()).await else {
+            return (None, skipped);
+        };
+        let v: Value = serde_json::from_slice(&msg.payload).expect("feed JSON");
+        if v["type"] == kind && v["catalog"] == catalog {
+            return (Some(v), skipped);
+        }
+        skipped.push(v);
+    }
+}
+
+/// How many events in the log match `filter`.
+pub async fn events_on(js: &async_nats::jetstream::Context, filter: &str) -> usize {
+    use futures_util::TryStreamExt;
+    let stream = js.get_stream(natster_global::EVENTS_STREAM).await.unwrap();
+    stream
+        .info_with_subjects(filter)
+        .await
+        .unwrap()
+        .try_fold(0, |n, (_, count)| async move { Ok(n + count) })
+        .await
+        .unwrap()
 }
 
 /// Waits (up to 20 s) until `check` returns `Some`; panics with `what` otherwise.

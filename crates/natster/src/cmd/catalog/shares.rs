@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use natster_auth::jwt::now;
 use natster_catalog::ServeControl;
-use natster_global::wire::{FeedEvent, MySharesResponse, ops};
+use natster_global::wire::{FeedEvent, MySharesResponse, ShareEnd, ops};
 
 /// Account -> expiry (unix seconds), for one catalog.
 type Shares = HashMap<String, Option<i64>>;
@@ -100,6 +100,24 @@ impl ShareView {
         control.revoke(account)
     }
 
+    /// Removes `account`'s share if it has expired by now, stops its
+    /// transfers and returns how many; `None` when there was no such share
+    /// (never shared, already removed, or shared again with a later expiry).
+    fn remove_if_expired(&self, account: &str, control: &ServeControl) -> Option<usize> {
+        let t = now();
+        let removed = {
+            let mut shares = self.write();
+            let expired = shares
+                .get(account)
+                .is_some_and(|e| e.is_some_and(|e| e <= t));
+            expired && shares.remove(account).is_some()
+        };
+        removed.then(|| {
+            self.save();
+            control.revoke(account)
+        })
+    }
+
     /// Reloads from the global service; false if it did not answer.
     async fn refresh(&self, client: &async_nats::Client) -> bool {
         let r: anyhow::Result<MySharesResponse> =
@@ -144,9 +162,18 @@ impl ShareView {
                         Ok(FeedEvent::ShareAdded { catalog, account, expires_at }) if catalog == self.catalog => {
                             self.add(&account, expires_at);
                         }
-                        Ok(FeedEvent::ShareRemoved { catalog, account }) if catalog == self.catalog => {
+                        Ok(FeedEvent::ShareRemoved { catalog, account, reason: ShareEnd::Unshared }) if catalog == self.catalog => {
                             let stopped = self.remove(&account, &control);
                             eprintln!("share of {catalog} with {account} removed; {stopped} transfers stopped");
+                        }
+                        // The global service recorded an expiry. The tick
+                        // below has usually ended it here already; if the
+                        // view has a later expiry (shared again since), this
+                        // message is about the old share and changes nothing.
+                        Ok(FeedEvent::ShareRemoved { catalog, account, reason: ShareEnd::Expired }) if catalog == self.catalog => {
+                            if let Some(stopped) = self.remove_if_expired(&account, &control) {
+                                eprintln!("share of {catalog} with {account} expired; {stopped} transfers stopped");
+                            }
                         }
                         _ => {}
                     }
@@ -160,9 +187,9 @@ impl ShareView {
                         .map(|(a, _)| a.clone())
                         .collect();
                     for account in expired {
-                        self.write().remove(&account);
-                        let stopped = control.revoke(&account);
-                        eprintln!("share of {} with {account} expired; {stopped} transfers stopped", self.catalog);
+                        if let Some(stopped) = self.remove_if_expired(&account, &control) {
+                            eprintln!("share of {} with {account} expired; {stopped} transfers stopped", self.catalog);
+                        }
                     }
                 }
                 _ = refresh.tick() => {
@@ -237,6 +264,99 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(2500)).await;
         assert!(!view.allows(&carol), "expired while serving");
         assert!(view.allows(&bob));
+        following.abort();
+    }
+
+    /// An expiry the global service recorded ends a share the way an
+    /// unshare does, but only a share that has expired: one given again
+    /// since with a later expiry is about a newer share and stays.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_recorded_expiry_ends_only_a_share_that_has_expired() {
+        let server = TestServer::start().await;
+        let alice = AccountFixture::new("alice");
+        server.push_account(&alice).await.unwrap();
+        let client = alice
+            .user("serve", |_| {})
+            .connect(&server.url())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("movies.shares.json");
+        let (bob, carol) = (account(), account());
+        let cached: Shares = [(bob.clone(), Some(now() + 3600)), (carol.clone(), None)]
+            .into_iter()
+            .collect();
+        std::fs::write(&cache, serde_json::to_vec(&cached).unwrap()).unwrap();
+        let view = ShareView::load(&client, &alice.key(), "movies", cache.clone()).await;
+        let following = tokio::spawn(view.clone().follow(client.clone(), ServeControl::default()));
+
+        // The feed as the global service sends it (published in alice's own
+        // account here: the fixture has no global service to import from).
+        let send = |event: FeedEvent| {
+            let client = client.clone();
+            let subject = natster_proto::subjects::feed(&alice.key(), event.name());
+            async move {
+                let body = serde_json::to_vec(&event).unwrap();
+                client.publish(subject, body.into()).await.unwrap();
+                client.flush().await.unwrap();
+            }
+        };
+        // Wait for the subscription: an unshare of someone never shared is
+        // harmless and shows when the follower is listening.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let probe = account();
+        view.add(&probe, None);
+        while view.allows(&probe) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the follower never listened"
+            );
+            send(FeedEvent::ShareRemoved {
+                catalog: "movies".into(),
+                account: probe.clone(),
+                reason: ShareEnd::Unshared,
+            })
+            .await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        send(FeedEvent::ShareRemoved {
+            catalog: "movies".into(),
+            account: bob.clone(),
+            reason: ShareEnd::Expired,
+        })
+        .await;
+        // One connection, one subscription: handled in order, so once
+        // carol is gone bob's message has been handled too.
+        send(FeedEvent::ShareRemoved {
+            catalog: "movies".into(),
+            account: carol.clone(),
+            reason: ShareEnd::Unshared,
+        })
+        .await;
+        while view.allows(&carol) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "carol was never removed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            view.allows(&bob),
+            "re-shared with a later expiry: not ended"
+        );
+        // The view changes in memory first, then on disk.
+        let saved = loop {
+            let saved: Shares = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
+            if !saved.contains_key(&carol) || tokio::time::Instant::now() > deadline {
+                break saved;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(
+            saved.contains_key(&bob) && !saved.contains_key(&carol),
+            "{saved:?}"
+        );
         following.abort();
     }
 }
