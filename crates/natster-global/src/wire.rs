@@ -24,6 +24,8 @@ pub mod ops {
     pub const STATS: &str = "stats";
     /// Shares by and with the caller ([`super::MySharesResponse`]).
     pub const MY_SHARES: &str = "my.shares";
+    /// The caller's own catalogs, shared or not ([`super::MyCatalogsResponse`]).
+    pub const MY_CATALOGS: &str = "my.catalogs";
     /// The caller's account ([`super::WhoamiResponse`]).
     pub const WHOAMI: &str = "whoami";
     /// Check a catalog name ([`super::ValidateNameResponse`]).
@@ -38,12 +40,13 @@ pub mod ops {
     pub const IMPORTS_RECORD: &str = "imports.record";
 
     /// Every operation, for registering endpoints.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         EVENTS_PUT,
         HEARTBEATS_PUT,
         HEARTBEATS_OFFLINE,
         STATS,
         MY_SHARES,
+        MY_CATALOGS,
         WHOAMI,
         VALIDATE_NAME,
         OTC_GENERATE,
@@ -393,6 +396,26 @@ pub struct MySharesResponse {
     pub out_shares: Vec<ShareSummary>,
     /// Catalogs shared with the caller.
     pub in_shares: Vec<ShareSummary>,
+}
+
+/// One of the caller's catalogs, as `my.catalogs` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnCatalog {
+    /// The catalog.
+    pub catalog: String,
+    /// Whether its server is online now.
+    pub online: bool,
+    /// Latest revision known (from the live heartbeat, else the log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+}
+
+/// `my.catalogs` success data: every catalog of the caller's that has come
+/// online at least once (so the service knows it), shared or not, by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCatalogsResponse {
+    /// The catalogs, sorted by name.
+    pub catalogs: Vec<OwnCatalog>,
 }
 
 /// A bound web session.

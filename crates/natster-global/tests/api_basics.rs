@@ -186,3 +186,53 @@ async fn missed_heartbeats_take_a_catalog_offline() {
     let stats = alice.ok("stats", json!(null)).await;
     assert_eq!(stats["catalogs_online"], 0);
 }
+
+/// `my.catalogs` lists a catalog shared with nobody, once it has come
+/// online, and keeps it (offline, last revision) after it stops; another
+/// account sees none of it.
+#[tokio::test]
+async fn my_catalogs_lists_unshared_catalogs() {
+    let env = Env::start().await;
+    let _svc = env.instance().await;
+    let alice = env.account("alice").await;
+    let bob = env.account("bob").await;
+    alice.init().await;
+    bob.init().await;
+    let none = alice.ok("my.catalogs", json!(null)).await;
+    assert_eq!(none["catalogs"], json!([]), "nothing before a heartbeat");
+
+    for catalog in ["drafts", "archive"] {
+        alice
+            .ok("heartbeats.put", json!({"catalog": catalog, "revision": 3}))
+            .await;
+    }
+    bob.ok("heartbeats.put", json!({"catalog": "music", "revision": 1}))
+        .await;
+    let mine = alice.ok("my.catalogs", json!(null)).await;
+    assert_eq!(
+        mine["catalogs"],
+        json!([
+            {"catalog": "archive", "online": true, "revision": 3},
+            {"catalog": "drafts", "online": true, "revision": 3},
+        ]),
+        "sorted by name, online at once (the heartbeat itself is read)"
+    );
+    let bobs = bob.ok("my.catalogs", json!(null)).await;
+    assert_eq!(
+        bobs["catalogs"],
+        json!([{"catalog": "music", "online": true, "revision": 1}])
+    );
+
+    alice
+        .ok("heartbeats.offline", json!({"catalog": "drafts"}))
+        .await;
+    let after = alice.ok("my.catalogs", json!(null)).await;
+    assert_eq!(
+        after["catalogs"],
+        json!([
+            {"catalog": "archive", "online": true, "revision": 3},
+            {"catalog": "drafts", "online": false, "revision": 3},
+        ]),
+        "stopped, still listed with the revision the log recorded"
+    );
+}

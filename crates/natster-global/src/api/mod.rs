@@ -2,6 +2,7 @@
 //! queue group [`QUEUE_GROUP`], discoverable through `$SRV`. Errors become
 //! the API envelope here, in one place.
 
+mod catalogs;
 mod events;
 mod shares;
 mod stats;
@@ -111,6 +112,7 @@ async fn dispatch(ctx: &Ctx, op: &str, msg: &async_nats::Message) -> Result<Byte
         ops::HEARTBEATS_OFFLINE => ok(heartbeats::offline(ctx, &caller, json(body)?).await?),
         ops::STATS => ok(stats::stats(ctx).await?),
         ops::MY_SHARES => ok(shares::my_shares(ctx, &caller).await?),
+        ops::MY_CATALOGS => ok(catalogs::my_catalogs(ctx, &caller).await?),
         ops::WHOAMI => ok(whoami::whoami(ctx, &caller).await?),
         ops::VALIDATE_NAME => ok(whoami::validate_name(body)?),
         ops::OTC_GENERATE => ok(otc::generate(ctx, &caller, json_or_default(body)?).await?),
