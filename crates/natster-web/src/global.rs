@@ -24,6 +24,8 @@ pub mod ops {
     pub const EVENTS_PUT: &str = "events.put";
     /// Shares by and with the caller.
     pub const MY_SHARES: &str = "my.shares";
+    /// The caller's own catalogs, shared or not.
+    pub const MY_CATALOGS: &str = "my.catalogs";
     /// The caller's account, incl. bound web sessions.
     pub const WHOAMI: &str = "whoami";
     /// Totals.
@@ -96,6 +98,26 @@ pub struct WhoamiResponse {
     /// Web sessions bound and not revoked.
     #[serde(default)]
     pub web_sessions: Vec<SessionSummary>,
+}
+
+/// One of the caller's catalogs, as `my.catalogs` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnCatalog {
+    /// The catalog.
+    pub catalog: String,
+    /// Whether its server is online now.
+    pub online: bool,
+    /// Latest revision known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+}
+
+/// `my.catalogs` answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MyCatalogsResponse {
+    /// The caller's catalogs the service knows of, by name.
+    #[serde(default)]
+    pub catalogs: Vec<OwnCatalog>,
 }
 
 /// Sends `body` to `op` as `caller` and decodes the envelope's data.

@@ -19,11 +19,20 @@ pub struct Scope {
     pub allow_sharing: bool,
 }
 
-/// The global service's operations a session calls: reads, and recording
+/// The global service's operations a session calls: reads of the account's
+/// own data (`my.catalogs` lists only the caller's catalogs), and recording
 /// an import. Not `events.put`, which would let a session without sharing
 /// rights record share and unshare events (and a catalog server following
-/// its feed would act on them).
-const GLOBAL_OPS: [&str; 4] = ["my.shares", "stats", "whoami", "imports.record"];
+/// its feed would act on them). A credential signed before `my.catalogs`
+/// was added still passes the check (it allows less); the page then lists
+/// shared catalogs only.
+const GLOBAL_OPS: [&str; 5] = [
+    "my.shares",
+    "my.catalogs",
+    "stats",
+    "whoami",
+    "imports.record",
+];
 
 fn publish_allow(a: &str) -> Vec<String> {
     let mut v = vec![
@@ -144,7 +153,23 @@ mod tests {
             .iter()
             .filter_map(|s| s.strip_prefix("AAAA.natster.global."))
             .collect();
-        assert_eq!(global, ["my.shares", "stats", "whoami", "imports.record"]);
+        assert_eq!(
+            global,
+            [
+                "my.shares",
+                "my.catalogs",
+                "stats",
+                "whoami",
+                "imports.record"
+            ]
+        );
+        // One signed before `my.catalogs` existed is still accepted.
+        let mut older = user_nats(A, Scope::default());
+        older
+            .publish
+            .allow
+            .retain(|s| s != "AAAA.natster.global.my.catalogs");
+        assert_eq!(check(&older, A).unwrap(), Scope::default());
     }
 
     #[test]
@@ -155,7 +180,12 @@ mod tests {
         n.publish.allow.push(">".into());
         cases.push((n, "publishing"));
         // Recording events at large would let a session forge shares.
-        for wider in ["AAAA.natster.global.>", "AAAA.natster.global.events.put"] {
+        for wider in [
+            "AAAA.natster.global.>",
+            "AAAA.natster.global.events.put",
+            "AAAA.natster.global.my.*",
+            "BBBB.natster.global.my.catalogs",
+        ] {
             let mut n = base.clone();
             n.publish.allow.push(wider.into());
             cases.push((n, "publishing"));

@@ -152,6 +152,24 @@ impl Session {
         Ok((client, scope))
     }
 
+    /// Resolves once nats-server reports that this session's credential
+    /// does not allow publishing to `subject`; never otherwise. It listens
+    /// from this call on, so call it before sending (nats-server answers a
+    /// denied publish at once).
+    pub(crate) fn denied(&self, subject: &str) -> impl Future<Output = ()> + Send + 'static {
+        let mut violations = self.violations.subscribe();
+        let quoted = format!("\"{subject}\"");
+        async move {
+            loop {
+                match violations.recv().await {
+                    Ok(text) if text.contains(&quoted) => return,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                }
+            }
+        }
+    }
+
     fn ended_reason(&self) -> String {
         match &*self.phase.borrow() {
             Phase::Ended { reason } => reason.clone(),

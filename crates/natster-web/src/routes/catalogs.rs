@@ -1,4 +1,5 @@
-//! Catalogs: `GET /api/shares` (shared with me and by me, online or not)
+//! Catalogs: `GET /api/shares` (shared with me and by me, and my own
+//! catalogs whether shared or not, online or not)
 //! and `GET /api/catalogs/<owner>/<catalog>` (a catalog's files).
 
 use std::time::Duration;
@@ -26,25 +27,56 @@ pub(crate) struct Shares {
     /// `my.shares` as the global service answers it (`in_shares`, `out_shares`).
     #[serde(flatten)]
     shares: serde_json::Value,
+    /// The account's own catalogs (`my.catalogs`), shared or not; empty
+    /// when the session's credential predates that operation.
+    catalogs: Vec<global::OwnCatalog>,
 }
 
 pub(crate) async fn shares(Authed(s): Authed) -> Result<Json<Shares>, WebError> {
     let (client, scope) = s.client()?;
-    let shares: serde_json::Value = global::request(
+    let timeout = Duration::from_secs(5);
+    let empty = serde_json::json!({});
+    let shares = global::request::<_, serde_json::Value>(
         &client,
         &s.account,
         ops::MY_SHARES,
-        &serde_json::json!({}),
-        Duration::from_secs(5),
-    )
-    .await?;
+        &empty,
+        timeout,
+    );
+    // Listen before sending: a credential signed before `my.catalogs` existed
+    // is refused at once by nats-server, and the request would otherwise
+    // wait out its timeout.
+    let denied = s.denied(&natster_proto::subjects::global(
+        &s.account,
+        ops::MY_CATALOGS,
+    ));
+    let catalogs = async {
+        tokio::select! {
+            () = denied => Err(WebError::Forbidden("the session may not list catalogs".into())),
+            r = global::request::<_, global::MyCatalogsResponse>(
+                &client,
+                &s.account,
+                ops::MY_CATALOGS,
+                &empty,
+                timeout,
+            ) => r,
+        }
+    };
+    let (shares, catalogs) = tokio::join!(shares, catalogs);
+    let shares = shares?;
     if !shares.is_object() {
         return Err(WebError::Internal("my.shares answered no object".into()));
     }
+    // The shares still make a useful page without the unshared catalogs.
+    let catalogs = catalogs
+        .inspect_err(|e| tracing::debug!("my.catalogs for {}: {e}", s.account))
+        .map(|c| c.catalogs)
+        .unwrap_or_default();
     Ok(Json(Shares {
         me: s.account.clone(),
         can_share: scope.allow_sharing,
         shares,
+        catalogs,
     }))
 }
 

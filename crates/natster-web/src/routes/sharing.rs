@@ -25,7 +25,6 @@ use natster_proto::names::check_catalog_name;
 use natster_proto::{ApiResponse, subjects};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::WebError;
 use crate::routes::Authed;
@@ -107,16 +106,7 @@ async fn ask<B: Serialize, T: DeserializeOwned>(
     let subject = subjects::catalog(&s.account, &s.account, catalog, op);
     let payload = serde_json::to_vec(body).map_err(|e| WebError::Internal(e.to_string()))?;
     // Listen before sending: nats-server answers a denied publish at once.
-    let mut violations = s.violations.subscribe();
-    let denied = async {
-        loop {
-            match violations.recv().await {
-                Ok(text) if text.contains(&format!("\"{subject}\"")) => return,
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => std::future::pending::<()>().await,
-            }
-        }
-    };
+    let denied = s.denied(&subject);
     let request = client.send_request(
         subject.clone(),
         async_nats::Request::new()
