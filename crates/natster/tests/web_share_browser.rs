@@ -184,7 +184,7 @@ fn share_and_unshare_by_clicking_in_chromium() {
     let refusal = &results["refusal"];
     let says = match refusal["status"].as_u64() {
         Some(403) => "has no access",
-        Some(404) => "not shared with you",
+        Some(404) => "movies is not available: it is offline, or no longer shared with you",
         _ => panic!("bob's fetch was refused with 403 or 404: {refusal}"),
     };
     assert!(

@@ -127,11 +127,16 @@ pub(crate) async fn client_for(
     Ok(c)
 }
 
-/// Maps a catalog client error onto the web's errors.
-pub(crate) fn catalog_error(e: natster_catalog::Error) -> WebError {
+/// Maps a catalog client error for `catalog` onto the web's errors.
+pub(crate) fn catalog_error(e: natster_catalog::Error, catalog: &str) -> WebError {
     use natster_catalog::Error as E;
     match e {
-        E::NotFound(m) => WebError::NotFound(m),
+        // Nobody answers the catalog's subject: its server is stopped, or
+        // the account has no import of it (never shared, or taken back).
+        // NATS cannot tell which, so say both, in the person's words.
+        E::NotFound(_) => WebError::NotFound(format!(
+            "{catalog} is not available: it is offline, or no longer shared with you"
+        )),
         E::Timeout(m) => WebError::Timeout(m),
         E::Invalid(m) => WebError::BadRequest(m),
         E::Api { code, message } => WebError::Upstream {
@@ -159,7 +164,7 @@ pub(crate) async fn summary(
         }
     }
     let c = client_for(state, client, account, owner, catalog).await?;
-    let s = Arc::new(c.contents().await.map_err(catalog_error)?);
+    let s = Arc::new(c.contents().await.map_err(|e| catalog_error(e, catalog))?);
     state.catalogs.put(key, s.clone());
     Ok(s)
 }
@@ -220,4 +225,27 @@ pub(crate) async fn import(
         "imported": true,
         "recorded": recorded.is_ok(),
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_responders_reads_as_offline_or_no_longer_shared() {
+        let e = catalog_error(
+            natster_catalog::Error::NotFound(
+                "catalog movies of AXYZ is offline or not shared with you (no responders)".into(),
+            ),
+            "movies",
+        );
+        assert_eq!(e.status(), axum::http::StatusCode::NOT_FOUND);
+        let m = e.to_string();
+        assert!(m.starts_with("movies is not available"), "{m}");
+        assert!(
+            m.contains("offline") && m.contains("no longer shared"),
+            "{m}"
+        );
+        assert!(!m.contains("responders"), "no NATS jargon: {m}");
+    }
 }
