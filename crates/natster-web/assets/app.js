@@ -5,7 +5,7 @@
 //   /c/<owner>/<catalog>[?dir=a/b]    a catalog's files
 //   /c/<owner>/<catalog>/f/<hash>     one file: preview, player, download
 //   /stats                            totals
-import { el, mount, formatSize, shortKey } from './dom.js';
+import { el, mount, formatSize, shortKey, shareEndedText } from './dom.js';
 import { get, post, setCsrf, fileUrl, enc, ApiError } from './api.js';
 
 const app = document.getElementById('app');
@@ -16,6 +16,7 @@ const state = {
   shares: null,         // /api/shares
   online: new Map(),    // "owner/catalog" -> bool, kept live by the feed
   events: null,         // EventSource
+  notices: [],          // what the person should know, shown on the home page until dismissed
 };
 
 function key(owner, catalog) { return owner + '/' + catalog; }
@@ -124,9 +125,15 @@ function onFeed(f) {
     case 'catalog_offline':
       setOnline(f.owner, f.catalog, f.type === 'catalog_online');
       toast(`${f.catalog} is ${f.type === 'catalog_online' ? 'online' : 'offline'}`);
+      // One of mine the page does not list yet (it just came online the
+      // first time): list it.
+      if (state.shares && f.owner === state.shares.me && !myCatalogNames(state.shares).has(f.catalog)) refreshShares();
+      break;
+    case 'share_revoked':
+      shareEnded(f);
+      refreshShares(f);
       break;
     case 'share_received':
-    case 'share_revoked':
     case 'share_added':
     case 'share_removed':
       refreshShares(f);
@@ -137,6 +144,16 @@ function onFeed(f) {
     default:
       break;
   }
+}
+
+// A catalog shared with me ended: if the page listed it, say why it goes
+// away (taken back or expired), in a notice that stays until dismissed.
+function shareEnded(f) {
+  const listed = state.shares && (state.shares.in_shares || []).some((x) => x.catalog === f.catalog && x.from_account === f.owner);
+  if (!listed) return;
+  const text = shareEndedText(f.reason, f.owner, f.catalog);
+  state.notices = [...state.notices.filter((n) => n !== text), text].slice(-5);
+  toast(text);
 }
 
 function setOnline(owner, catalog, on) {
@@ -241,6 +258,7 @@ async function refreshShares(f) {
   for (const s of [...(state.shares.in_shares || []), ...(state.shares.out_shares || [])]) {
     state.online.set(key(s.from_account, s.catalog), !!s.catalog_online);
   }
+  for (const c of state.shares.catalogs || []) state.online.set(key(state.shares.me, c.catalog), !!c.online);
   if (location.pathname === '/') renderHome();
 }
 
@@ -262,6 +280,7 @@ function renderHome() {
     mine.get(o.catalog).push(o);
   }
   mount(app,
+    noticesSection(),
     el('section', { class: 'card', attrs: { id: 'shared-with-me' } },
       el('h2', { text: 'Shared with me' }),
       imported.length === 0 ? el('p', { class: 'muted', text: 'Nothing yet.' }) :
@@ -279,13 +298,31 @@ function renderHome() {
     mineSection(s, mine));
 }
 
+function noticesSection() {
+  if (state.notices.length === 0) return null;
+  return el('section', { class: 'card notices', attrs: { id: 'notices', role: 'status' } },
+    el('ul', {}, state.notices.map((text) => el('li', {},
+      el('span', { class: 'notice', text }),
+      el('button', { attrs: { type: 'button', 'aria-label': 'dismiss' }, class: 'link-button', text: 'Dismiss', on: { click: () => {
+        state.notices = state.notices.filter((n) => n !== text);
+        renderHome();
+      } } })))));
+}
+
 // ------------------------------------------------------------ my catalogs
 
-// Catalogs named in "Manage another catalog" (not shared with anyone yet,
-// so the global service does not list them). Kept for this page view only.
+// Catalogs named in "Manage another catalog": ones the global service does
+// not know yet (never served). Kept for this page view only.
 const extraMine = new Set();
 
+// Every catalog of mine the global service knows: served at least once
+// (`catalogs`) or shared (`out_shares`).
+function myCatalogNames(s) {
+  return new Set([...(s.catalogs || []).map((c) => c.catalog), ...(s.out_shares || []).map((o) => o.catalog)]);
+}
+
 function mineSection(s, mine) {
+  for (const c of s.catalogs || []) if (!mine.has(c.catalog)) mine.set(c.catalog, []);
   for (const c of extraMine) if (!mine.has(c)) mine.set(c, []);
   const other = el('input', { attrs: { type: 'text', id: 'manage-name', placeholder: 'catalog name', 'aria-label': 'catalog name', maxlength: 64 } });
   return el('section', { class: 'card', attrs: { id: 'mine' } },
@@ -293,8 +330,8 @@ function mineSection(s, mine) {
     s.can_share ? null : el('div', { class: 'note', attrs: { id: 'no-sharing' } },
       el('p', { class: 'muted small', text: 'This session can see who has access to your catalogs but cannot share or unshare them. To do that here, log in from your computer with:' }),
       el('pre', { class: 'cmd', text: 'natster login --allow-sharing' })),
-    mine.size === 0 ? el('p', { class: 'muted', text: 'You have not shared a catalog yet.' }) :
-      el('ul', { class: 'catalogs' }, [...mine.entries()].map(([catalog, list]) => {
+    mine.size === 0 ? el('p', { class: 'muted', text: 'No catalog yet: create one with natster catalog new, then serve it with natster catalog serve.' }) :
+      el('ul', { class: 'catalogs' }, [...mine.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([catalog, list]) => {
         const box = el('div', { class: 'access-box', dataset: { catalog } });
         loadAccess(s, catalog, list, box);
         return el('li', { class: 'mine' },
@@ -347,23 +384,48 @@ async function loadAccess(s, catalog, recorded, box) {
     a.can_share ? shareForm(catalog) : null);
 }
 
+let shareFormIds = 0;
+
+// The share form, and under it the reason of its last refusal: that stays
+// (the field marked invalid, what was typed kept) until the input changes.
 function shareForm(catalog) {
+  const errorId = 'share-error-' + (++shareFormIds);
+  const error = el('p', { class: 'form-error small', attrs: { id: errorId, role: 'alert', hidden: true } });
   const input = el('input', { attrs: { type: 'text', class: 'share-account', placeholder: 'account key (A…)', 'aria-label': 'account to share with', maxlength: 56, autocomplete: 'off', spellcheck: 'false' } });
   const expires = el('select', { class: 'share-expires', attrs: { 'aria-label': 'share ends' } },
     [['', 'no end'], ['1h', '1 hour'], ['1d', '1 day'], ['7d', '7 days'], ['30d', '30 days']].map(([v, t]) =>
       el('option', { attrs: { value: v }, text: t })));
   const button = el('button', { attrs: { type: 'submit' }, class: 'small-button', text: 'Share' });
-  return el('form', { class: 'inline share-form', on: { submit: async (e) => {
+  const showError = (message) => {
+    error.textContent = message;
+    error.hidden = !message;
+    if (message) {
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', errorId);
+    } else {
+      input.removeAttribute('aria-invalid');
+      input.removeAttribute('aria-describedby');
+    }
+  };
+  input.addEventListener('input', () => showError(''));
+  expires.addEventListener('change', () => showError(''));
+  const form = el('form', { class: 'inline share-form', on: { submit: async (e) => {
     e.preventDefault();
     button.disabled = true;
+    showError('');
     const body = { account: input.value.trim() };
     if (expires.value) body.expires = expires.value;
     try {
       await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/share`, body);
       toast('Shared ' + catalog);
       refreshShares();
-    } catch (err) { toast(err.message); button.disabled = false; }
+    } catch (err) {
+      showError(err.message);
+      button.disabled = false;
+      input.focus();
+    }
   } } }, input, expires, button);
+  return [form, error];
 }
 
 async function unshare(button, catalog, account) {

@@ -45,3 +45,15 @@ export function formatSize(n) {
 export function shortKey(k) {
   return typeof k === 'string' && k.length > 12 ? k.slice(0, 5) + '…' + k.slice(-4) : String(k);
 }
+
+/**
+ * What to tell the person whose page dropped `owner`'s `catalog` after a
+ * `share_revoked` feed message; `reason` is "expired" or "unshared" (older
+ * services send none: that was the only way a share ended).
+ */
+export function shareEndedText(reason, owner, catalog) {
+  const what = `${catalog} from ${shortKey(owner)}`;
+  return reason === 'expired'
+    ? `Your access to ${what} expired.`
+    : `${what} is no longer shared with you.`;
+}

@@ -32,12 +32,6 @@ const accessBox = (page) => page.locator(`#mine .access-box[data-catalog="${CATA
 const accessRow = (page, account) => accessBox(page).locator(`li[data-account="${account}"]`);
 const sharedWithMe = (page) => page.locator('#shared-with-me a.name', { hasText: CATALOG });
 
-/** What the page shows in its toast right now. */
-const toast = (page) => page.evaluate(() => {
-  const t = document.getElementById('toast');
-  return t && t.classList.contains('show') ? t.textContent : null;
-});
-
 /** Fills the share form and clicks Share; resolves with the HTTP answer. */
 async function share(page, account, expires) {
   const form = accessBox(page).locator('form.share-form');
@@ -56,11 +50,15 @@ async function refused(page, account) {
   const { status } = await share(page, account, '');
   // The button comes back once the page has shown the answer.
   await accessBox(page).locator('form.share-form button[type=submit]:enabled').waitFor();
+  const input = accessBox(page).locator('.share-account');
+  const error = accessBox(page).locator('.form-error');
   return {
     typed: account,
     status,
-    shown: await toast(page),
-    kept: await accessBox(page).locator('.share-account').inputValue(),
+    shown: await error.isVisible() ? await error.textContent() : null,
+    invalid: await input.getAttribute('aria-invalid'),
+    describedBy: (await input.getAttribute('aria-describedby')) === (await error.getAttribute('id')),
+    kept: await input.inputValue(),
     list: await accessBox(page).locator('p, ul.access').first().textContent(),
   };
 }
@@ -104,14 +102,16 @@ const untilRefused = (page, url, t0) => page.evaluate(async ([u, since]) => {
 }, [url, t0]);
 
 await drive(async (browser) => {
-  // 1. The owner, allowed to share, names the catalog (it is shared with
-  //    nobody yet, so not listed) and its access list and form appear.
+  // 1. The owner, allowed to share, finds the catalog listed under "My
+  //    catalogs" though it is shared with nobody yet (its server is
+  //    running), online, with its access list and form; nothing typed.
+  const t1 = Date.now();
   const owner = await logIn(browser, 'owner', true);
   await owner.waitForSelector('#mine');
   results.ownerNoSharingNote = await owner.locator('#no-sharing').count();
-  await owner.fill('#manage-name', CATALOG);
-  await owner.click('#mine form.manage button[type=submit]');
-  await accessBox(owner).locator('form.share-form').waitFor();
+  results.unsharedListedAfterMs = await after(accessBox(owner).locator('form.share-form'), 'visible', t1);
+  results.mineNames = await owner.locator('#mine li.mine a.name').allTextContents();
+  results.mineOnline = await owner.locator(`#mine li.mine .dot[data-key="${OWNER}/${CATALOG}"]`).getAttribute('aria-label');
   results.accessAtFirst = await accessBox(owner).locator('p').first().textContent();
 
   // 2. Bad input: a mistyped key, the owner's own key, an account nobody
@@ -121,6 +121,13 @@ await drive(async (browser) => {
     typo: await refused(owner, typo),
     own: await refused(owner, OWNER),
     unknown: await refused(owner, UNKNOWN),
+  };
+  // Changing the input clears the error and the mark.
+  await accessBox(owner).locator('.share-account').press('End');
+  await accessBox(owner).locator('.share-account').press('Backspace');
+  results.badInputCleared = {
+    errorVisible: await accessBox(owner).locator('.form-error').isVisible(),
+    invalid: await accessBox(owner).locator('.share-account').getAttribute('aria-invalid'),
   };
   results.accessAfterBadInput = await owner.evaluate(async (u) => (await (await fetch(u)).json()).shares, `${catalogUrl}/access`);
   results.inboxAfterBadInput = (await need('inbox')).inbox;
@@ -190,4 +197,10 @@ await drive(async (browser) => {
     after(friend.locator('#shared-with-me p', { hasText: 'Nothing yet.' }), 'visible', t0),
   ]);
   results.friendNoReloadAtEnd = await friend.evaluate(() => window.__noReload);
+  // Bob is told why the catalog went away; an expiry would read otherwise.
+  results.friendNotices = await friend.locator('#notices .notice').allTextContents();
+  results.endedTexts = await friend.evaluate(async ([o, c]) => {
+    const m = await import('/assets/dom.js');
+    return { expired: m.shareEndedText('expired', o, c), unshared: m.shareEndedText('unshared', o, c), older: m.shareEndedText(undefined, o, c) };
+  }, [OWNER, CATALOG]);
 }, results);

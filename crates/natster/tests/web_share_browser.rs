@@ -5,15 +5,18 @@
 //! (the catalog server signs what the page asks for), and one `natster
 //! login --yes` per browser.
 //!
-//! Alice, logged in with `--allow-sharing`, opens her catalog's access list,
-//! tries three bad keys (each refused in the page, nothing changes: not her
-//! catalog server's list, not bob's inbox), then shares with bob for a day:
+//! Alice, logged in with `--allow-sharing`, finds her catalog listed (shared
+//! with nobody yet, but served) with its access list, tries three bad keys
+//! (each refused next to the form, the field marked invalid until it
+//! changes; nothing changes: not her catalog server's list, not bob's
+//! inbox), then shares with bob for a day:
 //! the list shows bob's name and the end. Bob's page, open all along, shows
 //! the share without a reload; he imports it, lists it and reads a file.
 //! Alice in a second session without `--allow-sharing` sees bob listed but
 //! no form and no Unshare button, and is told how to get them. Alice clicks
-//! Unshare: her list drops bob, bob's page drops the catalog and his next
-//! fetch from it is refused, each within 5 s.
+//! Unshare: her list drops bob, bob's page drops the catalog (telling him
+//! it is no longer shared) and his next fetch from it is refused, each
+//! within 5 s.
 
 #![allow(clippy::unwrap_used)]
 
@@ -106,9 +109,17 @@ fn share_and_unshare_by_clicking_in_chromium() {
         assert!(ok, "natster login: {out} {err}");
     }
 
-    // The sharing session has no "cannot share" note, and the catalog's
+    // The sharing session has no "cannot share" note; the catalog, shared
+    // with nobody, is listed as online without being typed in, and its
     // access list starts empty.
     assert_eq!(results["ownerNoSharingNote"], 0);
+    assert!(
+        ms(&results["unsharedListedAfterMs"]) < BOUND_MS,
+        "listed within {BOUND_MS} ms of logging in: {}",
+        results["unsharedListedAfterMs"]
+    );
+    assert_eq!(results["mineNames"], json!(["movies"]));
+    assert_eq!(results["mineOnline"], "online");
     assert_eq!(results["accessAtFirst"], "Only you have access.");
 
     // Bad input: refused with a reason the page shows; the form keeps what
@@ -124,10 +135,17 @@ fn share_and_unshare_by_clicking_in_chromium() {
         let b = &bad[case];
         assert_eq!(b["status"], status, "{case}: {b}");
         let shown = b["shown"].as_str().unwrap_or_default();
-        assert!(shown.contains(says), "{case}: the page shows why: {b}");
+        assert!(shown.contains(says), "{case}: shown next to the form: {b}");
+        assert_eq!(b["invalid"], "true", "{case}: the field is marked: {b}");
+        assert_eq!(b["describedBy"], true, "{case}: it names the error: {b}");
         assert_eq!(b["kept"], b["typed"], "{case}: {b}");
         assert_eq!(b["list"], "Only you have access.", "{case}: {b}");
     }
+    assert_eq!(
+        results["badInputCleared"],
+        json!({"errorVisible": false, "invalid": null}),
+        "editing the field clears the error"
+    );
     assert_eq!(results["accessAfterBadInput"], json!([]));
     assert_eq!(results["inboxAfterBadInput"], json!([]));
 
@@ -218,6 +236,16 @@ fn share_and_unshare_by_clicking_in_chromium() {
         assert!(t < BOUND_MS, "{what} followed the unshare after {t} ms");
     }
     assert_eq!(results["friendNoReloadAtEnd"], "still here");
+    let short = format!("{}…{}", &alice.key[..5], &alice.key[alice.key.len() - 4..]);
+    let unshared = format!("movies from {short} is no longer shared with you.");
+    assert_eq!(results["friendNotices"], json!([unshared]));
+    let texts = &results["endedTexts"];
+    assert_eq!(texts["unshared"], unshared.as_str());
+    assert_eq!(texts["older"], unshared.as_str(), "no reason: taken back");
+    assert_eq!(
+        texts["expired"],
+        format!("Your access to movies from {short} expired.").as_str()
+    );
 
     let console: Vec<&str> = results["consoleErrors"]
         .as_array()
