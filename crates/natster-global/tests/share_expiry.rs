@@ -21,6 +21,30 @@ fn expired_subject(owner: &str, target: &str, catalog: &str) -> String {
     format!("natster.events.{owner}.{target}.{catalog}.catalog_share_expired")
 }
 
+/// Waits until the share of `music` expires (the recipient's feed says so),
+/// then checks that `movies`, which must not expire, got neither a feed
+/// message nor a log event by then; returns a JetStream context on the log.
+async fn music_expires_but_not_movies(
+    env: &Env,
+    owner: &str,
+    target: &str,
+    target_feed: &mut async_nats::Subscriber,
+) -> async_nats::jetstream::Context {
+    let (revoked, skipped) = feed_until(target_feed, "share_revoked", "music", 10).await;
+    assert!(revoked.is_some(), "music never expired; saw {skipped:?}");
+    assert!(
+        !skipped
+            .iter()
+            .any(|e| e["type"] == "share_revoked" && e["catalog"] == "movies"),
+        "{skipped:?}"
+    );
+    let js = async_nats::jetstream::new(env.global_client().await);
+    settled(&js).await;
+    let movies = expired_subject(owner, target, "movies");
+    assert_eq!(events_on(&js, &movies).await, 0);
+    js
+}
+
 /// The last event on `subject`, as stored.
 async fn last_event(js: &async_nats::jetstream::Context, subject: &str) -> Value {
     let stream = js.get_stream(natster_global::EVENTS_STREAM).await.unwrap();
@@ -154,18 +178,7 @@ async fn a_share_given_again_with_a_later_expiry_is_not_expired() {
     let later = now() + 3600;
     alice.share_until("movies", &bob.key(), later).await;
 
-    let (revoked, skipped) = feed_until(&mut bob_feed, "share_revoked", "music", 10).await;
-    assert!(revoked.is_some(), "music never expired; saw {skipped:?}");
-    assert!(
-        !skipped
-            .iter()
-            .any(|e| e["type"] == "share_revoked" && e["catalog"] == "movies"),
-        "{skipped:?}"
-    );
-    let js = async_nats::jetstream::new(env.global_client().await);
-    settled(&js).await;
-    let movies = expired_subject(&alice.key(), &bob.key(), "movies");
-    assert_eq!(events_on(&js, &movies).await, 0);
+    let js = music_expires_but_not_movies(&env, &alice.key(), &bob.key(), &mut bob_feed).await;
     let music = expired_subject(&alice.key(), &bob.key(), "music");
     assert_eq!(events_on(&js, &music).await, 1);
     let shares = bob.ok("my.shares", json!(null)).await;
@@ -195,18 +208,7 @@ async fn a_share_unshared_before_its_expiry_is_not_expired() {
     let (revoked, _) = feed_until(&mut bob_feed, "share_revoked", "movies", 5).await;
     assert_eq!(revoked.expect("the unshare")["reason"], "unshared");
 
-    let (revoked, skipped) = feed_until(&mut bob_feed, "share_revoked", "music", 10).await;
-    assert!(revoked.is_some(), "music never expired; saw {skipped:?}");
-    assert!(
-        !skipped
-            .iter()
-            .any(|e| e["type"] == "share_revoked" && e["catalog"] == "movies"),
-        "{skipped:?}"
-    );
-    let js = async_nats::jetstream::new(env.global_client().await);
-    settled(&js).await;
-    let movies = expired_subject(&alice.key(), &bob.key(), "movies");
-    assert_eq!(events_on(&js, &movies).await, 0);
+    music_expires_but_not_movies(&env, &alice.key(), &bob.key(), &mut bob_feed).await;
     assert_eq!(alice.ok("stats", json!(null)).await["active_shares"], 0);
 }
 
