@@ -201,13 +201,26 @@ mod tests {
         let client = user.connect(&server.url()).await.unwrap();
         let global = user.connect(&server.url()).await.unwrap();
         let me = alice.key();
-        let puts = global
-            .subscribe(natster_proto::subjects::global(&me, "heartbeats.put"))
-            .await
-            .unwrap();
-        global.flush().await.unwrap();
+        let subject = natster_proto::subjects::global(&me, "heartbeats.put");
+        let mut puts = global.subscribe(subject.clone()).await.unwrap();
+        // async-nats's flush only empties the socket buffer: a probe sent
+        // from the other connection coming back shows that nats-server has
+        // the subscription (else a heartbeat could meet "no responders").
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(std::time::Instant::now() < deadline, "never subscribed");
+            client.publish(subject.clone(), PROBE.into()).await.unwrap();
+            let got = tokio::time::timeout(Duration::from_millis(100), puts.next()).await;
+            if matches!(got, Ok(Some(m)) if m.payload == PROBE) {
+                break;
+            }
+        }
         (server, me, client, global, puts)
     }
+
+    /// What `with_global` sends to see its subscription work; the slow
+    /// global service skips any that arrive late.
+    const PROBE: &[u8] = b"probe";
 
     fn beat(revision: u64) -> Heartbeat {
         Heartbeat {
@@ -228,11 +241,17 @@ mod tests {
         let (_server, me, client, global, mut puts) = with_global().await;
         // A slow global service that records the revisions it was given.
         let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let (arrived_tx, mut arrived) = tokio::sync::mpsc::unbounded_channel::<u64>();
         let responder = tokio::spawn(async move {
             while let Some(m) = puts.next().await {
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                if m.payload == PROBE {
+                    continue;
+                }
                 let body: serde_json::Value = serde_json::from_slice(&m.payload).unwrap();
-                seen_tx.send(body["revision"].as_u64().unwrap()).unwrap();
+                let revision = body["revision"].as_u64().unwrap();
+                arrived_tx.send(revision).unwrap();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                seen_tx.send(revision).unwrap();
                 let reply = m.reply.unwrap();
                 let ok = natster_proto::envelope::ApiResponse::ok(json!({}));
                 global
@@ -244,7 +263,8 @@ mod tests {
 
         let (heartbeats, task) = Heartbeats::start(client.clone(), me.clone());
         heartbeats.send(&beat(1));
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let first = tokio::time::timeout(Duration::from_secs(5), arrived.recv()).await;
+        assert_eq!(first.unwrap(), Some(1));
         // While 1 is in flight: 2 is replaced by 3 before it is sent.
         heartbeats.send(&beat(2));
         heartbeats.send(&beat(3));
@@ -257,8 +277,9 @@ mod tests {
             got.push(r);
         }
         assert_eq!(got, [1, 3], "answered before settle returned");
+        // 3 was sent only after 1 was answered, and took 300 ms itself.
         assert!(
-            waited >= Duration::from_millis(400),
+            waited >= Duration::from_millis(300),
             "settle returned after {waited:?}, before the last answer"
         );
         responder.abort();
