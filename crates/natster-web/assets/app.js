@@ -386,6 +386,10 @@ async function loadAccess(s, catalog, recorded, box) {
 
 let shareFormIds = 0;
 
+// What is typed in each catalog's share form, and its last refusal: a feed
+// event redraws the page, and that must not throw away a half-typed key.
+const shareDrafts = new Map();
+
 // The share form, and under it the reason of its last refusal: that stays
 // (the field marked invalid, what was typed kept) until the input changes.
 function shareForm(catalog) {
@@ -396,7 +400,12 @@ function shareForm(catalog) {
     [['', 'no end'], ['1h', '1 hour'], ['1d', '1 day'], ['7d', '7 days'], ['30d', '30 days']].map(([v, t]) =>
       el('option', { attrs: { value: v }, text: t })));
   const button = el('button', { attrs: { type: 'submit' }, class: 'small-button', text: 'Share' });
+  const draft = shareDrafts.get(catalog) || { account: '', expires: '', error: '' };
+  shareDrafts.set(catalog, draft);
+  input.value = draft.account;
+  expires.value = draft.expires;
   const showError = (message) => {
+    draft.error = message;
     error.textContent = message;
     error.hidden = !message;
     if (message) {
@@ -407,8 +416,9 @@ function shareForm(catalog) {
       input.removeAttribute('aria-describedby');
     }
   };
-  input.addEventListener('input', () => showError(''));
-  expires.addEventListener('change', () => showError(''));
+  showError(draft.error);
+  input.addEventListener('input', () => { draft.account = input.value; showError(''); });
+  expires.addEventListener('change', () => { draft.expires = expires.value; showError(''); });
   const form = el('form', { class: 'inline share-form', on: { submit: async (e) => {
     e.preventDefault();
     button.disabled = true;
@@ -417,6 +427,7 @@ function shareForm(catalog) {
     if (expires.value) body.expires = expires.value;
     try {
       await post(`/api/catalogs/${enc(state.shares.me)}/${enc(catalog)}/share`, body);
+      shareDrafts.delete(catalog);
       toast('Shared ' + catalog);
       refreshShares();
     } catch (err) {

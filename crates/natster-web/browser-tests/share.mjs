@@ -189,6 +189,11 @@ await drive(async (browser) => {
   // 7. The owner clicks Unshare for the friend: the access list drops the
   //    friend, the friend's page drops the catalog (the feed again), and
   //    the friend's next fetch from it is refused.
+  //    Something half-typed in the share form, and its expiry, outlive
+  //    the redraw that the unshare's feed event causes.
+  const draft = FRIEND.slice(0, 20);
+  await accessBox(owner).locator('.share-account').fill(draft);
+  await accessBox(owner).locator('.share-expires').selectOption('7d');
   const t0 = Date.now();
   await accessRow(owner, FRIEND).locator('button.unshare').click();
   [results.refusal, results.ownerDroppedAfterMs, results.friendDroppedAfterMs] = await Promise.all([
@@ -196,6 +201,11 @@ await drive(async (browser) => {
     after(accessBox(owner).getByText('Only you have access.'), 'visible', t0),
     after(friend.locator('#shared-with-me p', { hasText: 'Nothing yet.' }), 'visible', t0),
   ]);
+  results.draftAfterRedraw = {
+    typed: draft,
+    kept: await accessBox(owner).locator('.share-account').inputValue(),
+    expires: await accessBox(owner).locator('.share-expires').inputValue(),
+  };
   results.friendNoReloadAtEnd = await friend.evaluate(() => window.__noReload);
   // Bob is told why the catalog went away; an expiry would read otherwise.
   results.friendNotices = await friend.locator('#notices .notice').allTextContents();

@@ -236,6 +236,10 @@ fn share_and_unshare_by_clicking_in_chromium() {
         assert!(t < BOUND_MS, "{what} followed the unshare after {t} ms");
     }
     assert_eq!(results["friendNoReloadAtEnd"], "still here");
+    // The redraw after the unshare kept what alice had half typed.
+    let draft = &results["draftAfterRedraw"];
+    assert_eq!(draft["kept"], draft["typed"], "{draft}");
+    assert_eq!(draft["expires"], "7d", "{draft}");
     let short = format!("{}…{}", &alice.key[..5], &alice.key[alice.key.len() - 4..]);
     let unshared = format!("movies from {short} is no longer shared with you.");
     assert_eq!(results["friendNotices"], json!([unshared]));
