@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{Env, events_on, eventually, feed_until, settled};
+use common::{Account, Env, Instance, events_on, eventually, feed_until, settled};
 use natster_auth::jwt::now;
 use serde_json::{Value, json};
 
@@ -46,6 +46,21 @@ async fn music_expires_but_not_movies(
 }
 
 /// The last event on `subject`, as stored.
+/// One instance; alice shares movies and music with bob, both ending in
+/// 2 s; bob's feed subscribed before.
+async fn movies_and_music_expiring() -> (Env, Instance, Account, Account, async_nats::Subscriber) {
+    let env = Env::start().await;
+    let svc = env.instance().await;
+    let (alice, bob) = (env.account("alice").await, env.account("bob").await);
+    alice.init().await;
+    bob.init().await;
+    let bob_feed = bob.feed().await;
+    let expires_at = now() + 2;
+    alice.share_until("movies", &bob.key(), expires_at).await;
+    alice.share_until("music", &bob.key(), expires_at).await;
+    (env, svc, alice, bob, bob_feed)
+}
+
 async fn last_event(js: &async_nats::jetstream::Context, subject: &str) -> Value {
     let stream = js.get_stream(natster_global::EVENTS_STREAM).await.unwrap();
     let msg = stream.direct_get_last_for_subject(subject).await.unwrap();
@@ -166,15 +181,7 @@ async fn an_expired_share_ends_once_for_both_sides_even_with_two_instances() {
 
 #[tokio::test]
 async fn a_share_given_again_with_a_later_expiry_is_not_expired() {
-    let env = Env::start().await;
-    let _svc = env.instance().await;
-    let (alice, bob) = (env.account("alice").await, env.account("bob").await);
-    alice.init().await;
-    bob.init().await;
-    let mut bob_feed = bob.feed().await;
-    let expires_at = now() + 2;
-    alice.share_until("movies", &bob.key(), expires_at).await;
-    alice.share_until("music", &bob.key(), expires_at).await;
+    let (env, _svc, alice, bob, mut bob_feed) = movies_and_music_expiring().await;
     let later = now() + 3600;
     alice.share_until("movies", &bob.key(), later).await;
 
@@ -190,15 +197,7 @@ async fn a_share_given_again_with_a_later_expiry_is_not_expired() {
 
 #[tokio::test]
 async fn a_share_unshared_before_its_expiry_is_not_expired() {
-    let env = Env::start().await;
-    let _svc = env.instance().await;
-    let (alice, bob) = (env.account("alice").await, env.account("bob").await);
-    alice.init().await;
-    bob.init().await;
-    let mut bob_feed = bob.feed().await;
-    let expires_at = now() + 2;
-    alice.share_until("movies", &bob.key(), expires_at).await;
-    alice.share_until("music", &bob.key(), expires_at).await;
+    let (env, _svc, alice, bob, mut bob_feed) = movies_and_music_expiring().await;
     alice
         .ok(
             "events.put",

@@ -314,13 +314,7 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
     assert_eq!(results["loggedOutShown"], true);
     assert_eq!(results["afterRevoke"]["status"], 401);
 
-    let console = strs(&results["consoleErrors"]);
-    assert!(
-        console
-            .iter()
-            .all(|e| !e.contains("Content Security Policy") && !e.starts_with("pageerror")),
-        "no CSP violations or script errors: {console:?}"
-    );
+    common::browser::assert_no_page_errors(&results);
 
     // Screenshots: decoded (in Chromium) at the size taken, and not blank.
     let info = results["shotInfo"].as_array().unwrap();

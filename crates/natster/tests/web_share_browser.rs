@@ -251,18 +251,7 @@ fn share_and_unshare_by_clicking_in_chromium() {
         format!("Your access to movies from {short} expired.").as_str()
     );
 
-    let console: Vec<&str> = results["consoleErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e.as_str().unwrap())
-        .collect();
-    assert!(
-        console
-            .iter()
-            .all(|e| !e.contains("Content Security Policy") && !e.starts_with("pageerror")),
-        "no CSP violations or script errors: {console:?}"
-    );
+    common::browser::assert_no_page_errors(&results);
     assert_eq!(results["dialogs"], json!([]));
     eprintln!("{:?} all checked", started.elapsed());
 }

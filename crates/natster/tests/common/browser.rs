@@ -11,6 +11,23 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// The page logged no Content Security Policy violation and threw no
+/// script error (the scripts collect `consoleErrors`).
+pub fn assert_no_page_errors(results: &Value) {
+    let console: Vec<&str> = results["consoleErrors"]
+        .as_array()
+        .expect("consoleErrors")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        console
+            .iter()
+            .all(|e| !e.contains("Content Security Policy") && !e.starts_with("pageerror")),
+        "no CSP violations or script errors: {console:?}"
+    );
+}
+
 pub fn web_crate() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../natster-web")
 }

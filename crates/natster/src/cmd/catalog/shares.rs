@@ -212,6 +212,25 @@ mod tests {
     use natster_auth::keys::KeyKind;
     use natster_testkit::{AccountFixture, TestServer};
 
+    /// A server with alice's account, a connection as her catalog server,
+    /// and a directory for the share cache.
+    async fn serving() -> (
+        TestServer,
+        AccountFixture,
+        async_nats::Client,
+        tempfile::TempDir,
+    ) {
+        let server = TestServer::start().await;
+        let alice = AccountFixture::new("alice");
+        server.push_account(&alice).await.unwrap();
+        let client = alice
+            .user("serve", |_| {})
+            .connect(&server.url())
+            .await
+            .unwrap();
+        (server, alice, client, tempfile::tempdir().unwrap())
+    }
+
     fn account() -> String {
         KeyKind::Account.generate().public_key()
     }
@@ -222,15 +241,7 @@ mod tests {
     /// that ends while it runs stops that account's access on the next tick.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn without_the_global_service_the_cached_shares_decide() {
-        let server = TestServer::start().await;
-        let alice = AccountFixture::new("alice");
-        server.push_account(&alice).await.unwrap();
-        let client = alice
-            .user("serve", |_| {})
-            .connect(&server.url())
-            .await
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        let (_server, alice, client, dir) = serving().await;
         let cache = dir.path().join("movies.shares.json");
         let (bob, carol, dave, eve) = (account(), account(), account(), account());
         let cached: Shares = [
@@ -272,15 +283,7 @@ mod tests {
     /// since with a later expiry is about a newer share and stays.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_recorded_expiry_ends_only_a_share_that_has_expired() {
-        let server = TestServer::start().await;
-        let alice = AccountFixture::new("alice");
-        server.push_account(&alice).await.unwrap();
-        let client = alice
-            .user("serve", |_| {})
-            .connect(&server.url())
-            .await
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
+        let (_server, alice, client, dir) = serving().await;
         let cache = dir.path().join("movies.shares.json");
         let (bob, carol) = (account(), account());
         let cached: Shares = [(bob.clone(), Some(now() + 3600)), (carol.clone(), None)]
