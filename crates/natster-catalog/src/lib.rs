@@ -18,7 +18,6 @@ pub mod scan;
 pub mod server;
 pub mod transfer;
 pub mod watch;
-pub mod wire;
 
 pub use catalog::{Catalog, Entry};
 pub use error::{Error, Result};

@@ -62,7 +62,7 @@ async fn discoverable_heartbeats_and_offline_on_clean_shutdown() {
             .await
             .expect("hb")
             .expect("msg");
-        let h: natster_catalog::wire::Heartbeat =
+        let h: natster_proto::catalog::Heartbeat =
             serde_json::from_slice(&m.payload).expect("hb json");
         assert!(h.online);
         assert_eq!(
@@ -75,7 +75,7 @@ async fn discoverable_heartbeats_and_offline_on_clean_shutdown() {
         .await
         .expect("offline")
         .expect("msg");
-    let h: natster_catalog::wire::Heartbeat = serde_json::from_slice(&m.payload).expect("json");
+    let h: natster_proto::catalog::Heartbeat = serde_json::from_slice(&m.payload).expect("json");
     assert!(!h.online);
 }
 

@@ -12,32 +12,20 @@
 
 use async_nats::HeaderMap;
 use natster_auth::keys::{KeyKind, check_public_key};
-use serde::Deserialize;
+use natster_proto::request_info::{self, HEADER};
 
 use crate::error::ApiFailure;
 
-#[derive(Deserialize)]
-struct RequestInfo {
-    #[serde(default)]
-    acc: String,
-}
-
 /// The caller's account key for a request on `subject`.
 pub(crate) fn caller(subject: &str, headers: Option<&HeaderMap>) -> Result<String, ApiFailure> {
-    let token = natster_proto::subjects::caller_token(subject)
-        .ok_or_else(|| ApiFailure::forbidden("no caller account in the subject"))?;
-    check_public_key(token, KeyKind::Account)
+    let header = headers.and_then(|h| h.get(HEADER)).map(|v| v.as_str());
+    let caller =
+        request_info::caller(subject, header).map_err(|e| ApiFailure::forbidden(e.to_string()))?;
+    // The shape is checked above; the checksum too, before anything is
+    // stored under this key.
+    check_public_key(caller.account(), KeyKind::Account)
         .map_err(|e| ApiFailure::forbidden(format!("the caller is not an account: {e}")))?;
-    if let Some(info) = headers.and_then(|h| h.get("Nats-Request-Info")) {
-        let info: RequestInfo = serde_json::from_str(info.as_str())
-            .map_err(|_| ApiFailure::forbidden("unreadable Nats-Request-Info"))?;
-        if !info.acc.is_empty() && info.acc != token {
-            return Err(ApiFailure::forbidden(
-                "the subject's account is not the account that sent the request",
-            ));
-        }
-    }
-    Ok(token.to_owned())
+    Ok(caller.account().to_owned())
 }
 
 #[cfg(test)]

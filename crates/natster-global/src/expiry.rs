@@ -39,7 +39,8 @@ use crate::feed;
 use crate::log::{AppendError, Expect, ShareState, share_subjects};
 use crate::projections::{EXPIRY_FILTER, ExpiryRecord};
 use crate::store::{KvError, parse};
-use crate::wire::{Event, FeedEvent, ShareEnd};
+use natster_proto::events::Event;
+use natster_proto::feed::{FeedEvent, ShareEnd};
 
 /// Due shares handled at once by one sweep.
 const EXPIRIES_IN_FLIGHT: usize = 16;

@@ -5,7 +5,7 @@
 //! Feed messages are notifications (core NATS, best effort): anything that
 //! must not be missed is in the log and readable through `my.shares`.
 
-use crate::wire::FeedEvent;
+use natster_proto::feed::FeedEvent;
 
 /// Sends `event` to `account`'s feed. A failure is logged, not returned:
 /// the request that caused it has already been recorded.

@@ -28,9 +28,9 @@ use crate::feed;
 use crate::log::Expect;
 use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
 use crate::store::{ONLINE_WATCH_CONSUMER, to_bytes};
-use crate::wire::{
-    Event, FeedEvent, HeartbeatRequest, HeartbeatResponse, OfflineRequest, OfflineResponse,
-};
+use natster_proto::events::Event;
+use natster_proto::feed::FeedEvent;
+use natster_proto::global::{HeartbeatRequest, HeartbeatResponse, OfflineRequest, OfflineResponse};
 
 /// `NATSTER_ONLINE` value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

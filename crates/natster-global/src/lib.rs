@@ -25,7 +25,6 @@
 //!
 //! | module | does |
 //! |---|---|
-//! | [`wire`] | requests, responses, CloudEvents, feed events (serde only) |
 //! | `store` | stream/bucket/consumer names and setup, KV compare-and-set helpers |
 //! | `log` | append events with JetStream ack + `Nats-Msg-Id`, read the last event of a subject |
 //! | `projections` | the folds and the projector loop |
@@ -50,7 +49,6 @@ mod log;
 mod otc;
 mod projections;
 mod store;
-pub mod wire;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -16,7 +16,7 @@ use async_nats::jetstream::{self, stream};
 
 use crate::clock;
 use crate::store::to_bytes;
-use crate::wire::{CloudEvent, Event};
+use natster_proto::events::{CloudEvent, Event};
 
 /// Fills a subject slot that does not apply to an event.
 pub(crate) const NONE: &str = "none";

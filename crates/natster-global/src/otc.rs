@@ -17,10 +17,11 @@ use crate::error::{ApiFailure, storage};
 use crate::feed;
 use crate::ids;
 use crate::store::to_bytes;
-use crate::wire::{
-    FeedEvent, OtcClaimRequest, OtcClaimResponse, OtcGenerateRequest, OtcGenerateResponse,
-};
 use natster_auth::keys::{KeyKind, check_public_key};
+use natster_proto::feed::FeedEvent;
+use natster_proto::global::{
+    OtcClaimRequest, OtcClaimResponse, OtcGenerateRequest, OtcGenerateResponse,
+};
 
 /// Largest payload a code carries.
 pub const MAX_PAYLOAD_BYTES: usize = 1024;

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::Ctx;
 use crate::clock;
 use crate::store::{Change, KvError, PROJECTOR_CONSUMER, Record, STATS_KEY};
-use crate::wire::{CloudEvent, Event};
+use natster_proto::events::{CloudEvent, Event};
 
 /// `NATSTER_ACCOUNTS` value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -102,7 +102,7 @@ async fn malformed_requests_get_clear_errors_and_the_service_keeps_serving() {
     for i in 0..400u32 {
         let alice = alice.clone();
         tasks.push(tokio::spawn(async move {
-            let ops = natster_global::wire::ops::ALL;
+            let ops = natster_proto::global::ops::ALL;
             let op = ops[i as usize % ops.len()];
             let body: Vec<u8> = (0..(i % 97))
                 .map(|j| (i.wrapping_mul(31).wrapping_add(j * 7) % 251) as u8)

@@ -10,9 +10,10 @@ use futures_util::StreamExt;
 use natster_auth::jwt::now;
 use natster_proto::ApiResponse;
 use natster_proto::hub::{
-    AccountJwtResponse, CatalogExportRequest, GrantRequest, ImportAddRequest, ImportRemoveRequest,
-    RevokeRequest, UserRevokeRequest,
+    AccountJwtResponse, ExportAddRequest, ExportRemoveRequest, GrantRequest, ImportAddRequest,
+    ImportRemoveRequest, RevokeRequest, UserRevokeRequest,
 };
+use natster_proto::request_info::{self, Caller};
 use natster_proto::subjects::{HUB_EXPORT, hub_ops};
 use serde::de::DeserializeOwned;
 
@@ -56,15 +57,16 @@ fn caller_of(msg: &async_nats::Message) -> Result<(String, String), PolicyError>
             "not a hub subject: {subject}"
         )));
     };
-    // Requests from another account always carry the server-written header.
-    let header_acc = msg
+    // Requests from another account always carry the server-written header;
+    // one without it came from inside the hub's account, which no
+    // account may change itself through.
+    let header = msg
         .headers
         .as_ref()
-        .and_then(|h| h.get("Nats-Request-Info"))
-        .and_then(|v| serde_json::from_str::<serde_json::Value>(v.as_str()).ok())
-        .and_then(|v| v.get("acc").and_then(|a| a.as_str()).map(str::to_owned));
-    match header_acc {
-        Some(acc) if acc == token => Ok((acc, op.to_owned())),
+        .and_then(|h| h.get(request_info::HEADER))
+        .map(|v| v.as_str());
+    match request_info::caller(subject, header) {
+        Ok(Caller::Imported(acc)) if acc == token => Ok((acc, op.to_owned())),
         _ => Err(PolicyError::Forbidden(
             "caller identity could not be established".into(),
         )),
@@ -108,10 +110,10 @@ async fn dispatch(
                 .ok_or(AuthorityError::UnknownAccount(caller));
         }
         hub_ops::EXPORT_ADD => Change::AddCatalog {
-            catalog: parse::<CatalogExportRequest>(p)?.catalog,
+            catalog: parse::<ExportAddRequest>(p)?.catalog,
         },
         hub_ops::EXPORT_REMOVE => Change::RemoveCatalog {
-            catalog: parse::<CatalogExportRequest>(p)?.catalog,
+            catalog: parse::<ExportRemoveRequest>(p)?.catalog,
         },
         hub_ops::EXPORT_REVOKE => {
             let r: RevokeRequest = parse(p)?;

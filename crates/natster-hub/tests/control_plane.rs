@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use natster_auth::claims::{AccountNats, ActivationNats, Claims, ExportType};
 use natster_auth::jwt::{decode, encode, now};
 use natster_hub::client::{ClientError, control};
-use natster_proto::hub::{CatalogExportRequest, RevokeRequest};
+use natster_proto::hub::{ExportAddRequest, ExportRemoveRequest, RevokeRequest};
 use natster_proto::subjects::{self, hub_ops};
 
 fn code(e: &ClientError) -> u16 {
@@ -36,7 +36,7 @@ async fn an_account_changes_itself_and_no_other() {
         &a,
         &alice.key(),
         hub_ops::EXPORT_ADD,
-        &CatalogExportRequest {
+        &ExportAddRequest {
             catalog: "movies".into(),
         },
     )
@@ -66,7 +66,7 @@ async fn an_account_changes_itself_and_no_other() {
         &b,
         &bob.key(),
         hub_ops::EXPORT_REMOVE,
-        &CatalogExportRequest {
+        &ExportRemoveRequest {
             catalog: "movies".into(),
         },
     )
@@ -94,7 +94,7 @@ async fn imports_need_valid_tokens_and_then_work() {
         &a,
         &alice.key(),
         hub_ops::EXPORT_ADD,
-        &CatalogExportRequest {
+        &ExportAddRequest {
             catalog: "movies".into(),
         },
     )
@@ -308,7 +308,7 @@ async fn malformed_requests_get_clear_errors_and_the_hub_keeps_serving() {
         &a,
         &me,
         hub_ops::EXPORT_ADD,
-        &CatalogExportRequest {
+        &ExportAddRequest {
             catalog: "ok".into(),
         },
     )

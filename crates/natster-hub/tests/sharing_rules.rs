@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 
 use natster_auth::jwt::now;
 use natster_hub::client::control;
-use natster_proto::hub::CatalogExportRequest;
+use natster_proto::hub::ExportAddRequest;
 use natster_proto::subjects::{self, hub_ops};
 
 #[tokio::test]
@@ -32,7 +32,7 @@ async fn media_reaches_only_the_grantee_even_with_a_full_wildcard_subscriber() {
         &a,
         &alice.key(),
         hub_ops::EXPORT_ADD,
-        &CatalogExportRequest {
+        &ExportAddRequest {
             catalog: "movies".into(),
         },
     )
@@ -97,7 +97,7 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
         &a,
         &alice.key(),
         hub_ops::EXPORT_ADD,
-        &CatalogExportRequest {
+        &ExportAddRequest {
             catalog: "movies".into(),
         },
     )

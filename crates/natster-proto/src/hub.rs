@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::request::{Hub, bind};
+use crate::subjects::hub_ops;
+
 /// `GET /api/v1/nonce`: a single-use nonce to sign for registration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NonceResponse {
@@ -70,12 +73,23 @@ pub struct RegisterResponse {
     pub hub: HubInfo,
 }
 
-/// `exports.add` / `exports.remove`: a catalog's pair of exports.
+/// `exports.add`: add a catalog's pair of exports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogExportRequest {
+pub struct ExportAddRequest {
     /// The catalog name.
     pub catalog: String,
 }
+
+/// `exports.remove`: remove a catalog's pair of exports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRemoveRequest {
+    /// The catalog name.
+    pub catalog: String,
+}
+
+/// `account.get`: the caller's account JWT. No fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountGetRequest {}
 
 /// `exports.revoke`: cut `account` off `catalog` now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,3 +153,15 @@ pub struct AccountJwtResponse {
     /// The account JWT.
     pub jwt: String,
 }
+
+// Every change answers with the account JWT now in force.
+bind!(Hub:
+    AccountGetRequest => hub_ops::ACCOUNT_GET, AccountJwtResponse;
+    ExportAddRequest => hub_ops::EXPORT_ADD, AccountJwtResponse;
+    ExportRemoveRequest => hub_ops::EXPORT_REMOVE, AccountJwtResponse;
+    RevokeRequest => hub_ops::EXPORT_REVOKE, AccountJwtResponse;
+    GrantRequest => hub_ops::EXPORT_GRANT, AccountJwtResponse;
+    ImportAddRequest => hub_ops::IMPORT_ADD, AccountJwtResponse;
+    ImportRemoveRequest => hub_ops::IMPORT_REMOVE, AccountJwtResponse;
+    UserRevokeRequest => hub_ops::USER_REVOKE, AccountJwtResponse;
+);

@@ -10,9 +10,16 @@
 //! the server-enforced token), never from a body field.
 #![deny(missing_docs)]
 
+pub mod catalog;
 pub mod envelope;
+pub mod events;
+pub mod feed;
+pub mod global;
 pub mod hub;
 pub mod names;
+pub mod request;
+pub mod request_info;
 pub mod subjects;
 
 pub use envelope::{ApiError, ApiResponse};
+pub use request::Request;

@@ -9,7 +9,7 @@ use common::{Browser, Person, Stack, login_with};
 use natster_auth::claims::{ActivationNats, Claims, ExportType};
 use natster_auth::jwt::encode;
 use natster_hub::client::control;
-use natster_proto::hub::{CatalogExportRequest, GrantRequest};
+use natster_proto::hub::{ExportAddRequest, GrantRequest};
 use natster_proto::subjects::{self, hub_ops};
 use natster_web::login::LoginOptions;
 use serde_json::{Value, json};
@@ -28,7 +28,7 @@ async fn a_session_imports_a_shared_catalog_and_nothing_else() {
         &a,
         &alice.key(),
         hub_ops::EXPORT_ADD,
-        &CatalogExportRequest {
+        &ExportAddRequest {
             catalog: "movies".into(),
         },
     )

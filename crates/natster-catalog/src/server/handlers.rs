@@ -21,7 +21,7 @@ use crate::catalog::check_hash;
 use crate::transfer::crypto::{OneTimeKey, TRANSFER_ID_LEN, decode_key, encode_key, random};
 use crate::transfer::sender::{Outgoing, send};
 use crate::transfer::{MAX_CHUNK, MIN_CHUNK, offer, total_chunks};
-use crate::wire::{
+use natster_proto::catalog::{
     CatalogSummary, Credit, DownloadRequest, EntrySummary, OP_CREDIT, OP_DOWNLOAD, OP_GET, Offer,
     PROTOCOL_VERSION,
 };
@@ -36,7 +36,7 @@ pub(crate) async fn handle(shared: &Arc<Shared>, req: Request, tasks: &mut JoinS
         .message
         .headers
         .as_ref()
-        .and_then(|h| h.get("Nats-Request-Info"))
+        .and_then(|h| h.get(natster_proto::request_info::HEADER))
         .map(|v| v.as_str().to_owned());
     let (caller, op) = match caller_of(
         &req.message.subject,
@@ -177,7 +177,7 @@ async fn download(
     req: &Request,
     caller: &str,
     tasks: &mut JoinSet<()>,
-) -> Result<crate::wire::DownloadResponse, Refusal> {
+) -> Result<natster_proto::catalog::DownloadResponse, Refusal> {
     let bad = |m: String| (400, m);
     let dr: DownloadRequest = serde_json::from_slice(&req.message.payload)
         .map_err(|e| bad(format!("invalid download request: {e}")))?;

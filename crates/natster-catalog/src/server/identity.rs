@@ -1,6 +1,7 @@
 //! Who is calling: from the server-written `Nats-Request-Info` header, or,
 //! for a request from inside the owner's own account (no header), the owner.
 
+use natster_proto::request_info::{self, Caller};
 use natster_proto::subjects::parse_catalog;
 
 /// A refusal: status code and message for the envelope.
@@ -14,7 +15,7 @@ pub(crate) type Refusal = (u16, String);
 /// the owner's account, so token 1 must be the owner.
 pub(crate) fn caller_of(
     subject: &str,
-    request_info: Option<&str>,
+    info: Option<&str>,
     owner: &str,
     catalog: &str,
 ) -> Result<(String, String), Refusal> {
@@ -25,19 +26,11 @@ pub(crate) fn caller_of(
             format!("this server serves catalog {catalog} of {owner}"),
         ));
     }
-    let caller = match request_info {
-        Some(info) => {
-            let acc = serde_json::from_str::<serde_json::Value>(info)
-                .ok()
-                .and_then(|v| v.get("acc").and_then(|a| a.as_str()).map(str::to_owned))
-                .ok_or((403, "unreadable Nats-Request-Info".to_owned()))?;
-            if acc != s.caller {
-                return Err((403, format!("account {acc} may not call as {}", s.caller)));
-            }
-            acc
-        }
-        None if s.caller == owner => owner.to_owned(),
-        None => return Err((403, format!("account {} is not the caller", s.caller))),
+    let caller = match request_info::caller(subject, info) {
+        Ok(Caller::Imported(acc)) => acc,
+        Ok(Caller::Local(acc)) if acc == owner => acc,
+        Ok(Caller::Local(acc)) => return Err((403, format!("account {acc} is not the caller"))),
+        Err(e) => return Err((403, e.to_string())),
     };
     Ok((caller, s.op.to_owned()))
 }
@@ -45,37 +38,38 @@ pub(crate) fn caller_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use natster_auth::keys::KeyKind;
 
     #[test]
     fn identity_rules() {
-        let ok = |s: &str, h: Option<&str>| caller_of(s, h, "A", "m");
+        let [a, b, c] = [(); 3].map(|()| KeyKind::Account.generate().public_key());
+        let ok = |s: String, h: Option<String>| caller_of(&s, h.as_deref(), &a, "m");
+        let acc = |k: &str| Some(format!(r#"{{"acc":"{k}","rtt":1}}"#));
         assert_eq!(
-            ok("A.natster.catalog.A.m.get", None).unwrap(),
-            ("A".into(), "get".into())
+            ok(format!("{a}.natster.catalog.{a}.m.get"), None).unwrap(),
+            (a.clone(), "get".into())
         );
         assert_eq!(
-            ok(
-                "B.natster.catalog.A.m.download",
-                Some(r#"{"acc":"B","rtt":1}"#)
-            )
-            .unwrap(),
-            ("B".into(), "download".into())
+            ok(format!("{b}.natster.catalog.{a}.m.download"), acc(&b)).unwrap(),
+            (b.clone(), "download".into())
         );
-        assert_eq!(ok("B.natster.catalog.A.m.get", None).unwrap_err().0, 403);
+        let refused = |s: String, h: Option<String>| ok(s, h).unwrap_err().0;
+        assert_eq!(refused(format!("{b}.natster.catalog.{a}.m.get"), None), 403);
         assert_eq!(
-            ok("B.natster.catalog.A.m.get", Some(r#"{"acc":"C"}"#))
-                .unwrap_err()
-                .0,
+            refused(format!("{b}.natster.catalog.{a}.m.get"), acc(&c)),
             403
         );
         assert_eq!(
-            ok("B.natster.catalog.A.m.get", Some("nope")).unwrap_err().0,
+            refused(
+                format!("{b}.natster.catalog.{a}.m.get"),
+                Some("nope".into())
+            ),
             403
         );
         assert_eq!(
-            ok("A.natster.catalog.A.other.get", None).unwrap_err().0,
+            refused(format!("{a}.natster.catalog.{a}.other.get"), None),
             404
         );
-        assert_eq!(ok("A.natster.catalog", None).unwrap_err().0, 400);
+        assert_eq!(refused(format!("{a}.natster.catalog"), None), 400);
     }
 }

@@ -31,7 +31,7 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::scan::{ScanReport, rescan};
 use crate::transfer::{DEFAULT_CHUNK, DEFAULT_WINDOW, MAX_WINDOW};
-use crate::wire::Heartbeat;
+use natster_proto::catalog::Heartbeat;
 
 /// Decides whether `caller` (an account key) may read `catalog`.
 pub type AccessHook = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
@@ -54,7 +54,7 @@ pub struct OpRequest {
 }
 
 /// Answers owner-only operations (the CLI's `catalog serve` answers
-/// `access`, `share` and `unshare`, see [`crate::wire::OWNER_OPS`]) with the
+/// `access`, `share` and `unshare`, see [`natster_proto::catalog::OWNER_OPS`]) with the
 /// envelope to send back; unknown operations should get 404. Each call runs
 /// in its own task, so a slow one (signing a share asks the hub) does not
 /// hold up `get` and `download`.

@@ -20,7 +20,7 @@ use ring::hkdf::{HKDF_SHA256, Salt};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::error::{Error, Result};
-use crate::wire::PROTOCOL_VERSION;
+use natster_proto::catalog::PROTOCOL_VERSION;
 
 /// Bytes of the clear header of a frame.
 pub const HEADER_LEN: usize = 10;

@@ -13,7 +13,7 @@ use natster_auth::claims::{AccountClaims, UserNats};
 use natster_auth::jwt::Verifier;
 
 use crate::error::{Error, Result};
-use crate::wire::{DownloadResponse, Offer};
+use natster_proto::catalog::{DownloadResponse, Offer};
 
 /// Signs `offer` with the server's user key.
 pub fn sign(offer: &Offer, signer: &KeyPair, signer_jwt: &str) -> Result<DownloadResponse> {

@@ -31,7 +31,7 @@ use crate::transfer::crypto::{
 use crate::transfer::direct::{DirectLogin, MediaReader, MediaWriter, Unavailable};
 use crate::transfer::part::{Chunk, DIRECT_ALIGN, aligned_slot, place_aligned, write_chunks};
 use crate::transfer::{MAX_CHUNK, MAX_WINDOW, MIN_CHUNK, offer, total_chunks};
-use crate::wire::{
+use natster_proto::catalog::{
     CatalogSummary, Credit, DownloadRequest, DownloadResponse, OP_CREDIT, OP_DOWNLOAD, OP_GET,
     Offer, PROTOCOL_VERSION,
 };

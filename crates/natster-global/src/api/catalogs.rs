@@ -8,7 +8,7 @@ use crate::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::heartbeats::OnlineRecord;
 use crate::projections::CatalogRecord;
-use crate::wire::{MyCatalogsResponse, OwnCatalog};
+use natster_proto::global::{MyCatalogsResponse, OwnCatalog};
 
 /// `my.catalogs`: the union of the caller's live heartbeats and the
 /// catalogs projection (every catalog that ever came online logged a

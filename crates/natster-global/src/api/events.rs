@@ -21,9 +21,11 @@ use crate::error::{ApiFailure, storage};
 use crate::feed;
 use crate::ids;
 use crate::log::{AppendError, Expect, NONE, ShareState, Stored, event_subject};
-use crate::wire::{
-    Event, EventPutRequest, EventPutResponse, EventType, FeedEvent, ImportData, InitializeData,
-    SessionBoundData, SessionRevokedData, ShareData, ShareEnd, UnshareData,
+use natster_proto::events::Event;
+use natster_proto::feed::{FeedEvent, ShareEnd};
+use natster_proto::global::{
+    EventPutRequest, EventPutResponse, EventType, ImportData, InitializeData, SessionBoundData,
+    SessionRevokedData, ShareData, UnshareData,
 };
 
 /// `events.put`.

@@ -24,8 +24,8 @@ use crate::Ctx;
 use crate::caller::caller;
 use crate::error::{ApiFailure, GlobalError};
 use crate::store::to_bytes;
-use crate::wire::{EventPutRequest, ops};
 use crate::{heartbeats, otc};
+use natster_proto::global::{EventPutRequest, ops};
 
 /// Queue group every instance joins: each request goes to one of them.
 pub const QUEUE_GROUP: &str = "natster-global";

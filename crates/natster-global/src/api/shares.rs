@@ -10,7 +10,7 @@ use crate::clock;
 use crate::error::{ApiFailure, storage};
 use crate::heartbeats::OnlineRecord;
 use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
-use crate::wire::{MySharesResponse, ShareSummary};
+use natster_proto::global::{MySharesResponse, ShareSummary};
 
 /// Online lookups in flight at once for one request.
 const LOOKUPS_IN_FLIGHT: usize = 32;

@@ -5,7 +5,7 @@ use crate::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::projections::StatsRecord;
 use crate::store::STATS_KEY;
-use crate::wire::StatsResponse;
+use natster_proto::global::StatsResponse;
 
 /// `stats`.
 pub(super) async fn stats(ctx: &Ctx) -> Result<StatsResponse, ApiFailure> {

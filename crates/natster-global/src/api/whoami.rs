@@ -7,8 +7,9 @@ use crate::Ctx;
 use crate::clock;
 use crate::error::{ApiFailure, storage};
 use crate::projections::AccountRecord;
-use crate::wire::{
-    Event, SessionSummary, ValidateNameRequest, ValidateNameResponse, WhoamiResponse,
+use natster_proto::events::Event;
+use natster_proto::global::{
+    SessionSummary, ValidateNameRequest, ValidateNameResponse, WhoamiResponse,
 };
 
 /// `whoami`: 404 when the caller never initialized.

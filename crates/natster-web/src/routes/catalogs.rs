@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use natster_catalog::CatalogClient;
-use natster_catalog::wire::CatalogSummary;
+use natster_proto::catalog::CatalogSummary;
 use natster_proto::names::check_catalog_name;
 use serde::Serialize;
 use tokio::time::Instant;

@@ -17,7 +17,7 @@ use axum::extract::Path;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use natster_auth::keys::{KeyKind, check_public_key};
-use natster_catalog::wire::{
+use natster_proto::catalog::{
     AccessResponse, OP_ACCESS, OP_SHARE, OP_UNSHARE, ShareRequest, ShareResponse, UnshareRequest,
     UnshareResponse,
 };

@@ -13,7 +13,7 @@ use natster_auth::jwt::encode;
 use natster_hub::client::{HubHttp, control};
 use natster_hub::identity::HubIdentity;
 use natster_hub::{HubConfig, RunningHub};
-use natster_proto::hub::{CatalogExportRequest, ImportAddRequest};
+use natster_proto::hub::{ExportAddRequest, ImportAddRequest};
 use natster_proto::subjects::{self, hub_ops};
 use natster_web::login::{LoginOptions, LoginOutcome, LoginPrompt, login};
 use natster_web::{WebConfig, WebCredential};
@@ -231,7 +231,7 @@ impl Person {
             me,
             &self.key(),
             hub_ops::EXPORT_ADD,
-            &CatalogExportRequest {
+            &ExportAddRequest {
                 catalog: catalog.into(),
             },
         )

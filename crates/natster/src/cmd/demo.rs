@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
-use natster_global::wire::{MySharesResponse, ops};
 use natster_hub::{HubConfig, RunningHub};
+use natster_proto::global::{MySharesResponse, ops};
 
 use crate::cmd::catalog::{download, import, inbox, ls, new, serve, share};
 use crate::context::{Context, Selection};

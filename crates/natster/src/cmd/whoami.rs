@@ -51,10 +51,10 @@ pub async fn run(args: WhoamiArgs, sel: &Selection) -> Result<()> {
     let i = &ctx.info;
     // When the global service recorded this account's start, if it did.
     let initialized_at = match &outcome {
-        Ok((_, client)) => crate::global::call::<_, natster_global::wire::WhoamiResponse>(
+        Ok((_, client)) => crate::global::call::<_, natster_proto::global::WhoamiResponse>(
             client,
             &i.account,
-            natster_global::wire::ops::WHOAMI,
+            natster_proto::global::ops::WHOAMI,
             &serde_json::json!({}),
         )
         .await

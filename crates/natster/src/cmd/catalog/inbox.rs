@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use natster_global::wire::{MySharesResponse, ops};
+use natster_proto::global::{MySharesResponse, ops};
 use serde_json::json;
 
 use crate::context::Selection;

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use natster_global::wire::{MySharesResponse, ShareSummary, ops};
+use natster_proto::global::{MySharesResponse, ShareSummary, ops};
 use serde_json::json;
 
 use crate::context::Selection;

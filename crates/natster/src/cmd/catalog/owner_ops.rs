@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use natster_catalog::wire::{
+use natster_catalog::{OpRequest, OpsHook, ServeControl};
+use natster_proto::ApiResponse;
+use natster_proto::catalog::{
     AccessEntry, AccessResponse, OP_ACCESS, OP_SHARE, OP_UNSHARE, ShareRequest, ShareResponse,
     UnshareRequest, UnshareResponse,
 };
-use natster_catalog::{OpRequest, OpsHook, ServeControl};
-use natster_proto::ApiResponse;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -11,8 +11,8 @@ use clap::Args;
 use natster_auth::claims::{Claims, UserNats};
 use natster_auth::jwt::encode;
 use natster_auth::keys::KeyKind;
-use natster_catalog::wire::Heartbeat;
 use natster_catalog::{ServeConfig, ServeEvent, serve};
+use natster_proto::catalog::Heartbeat;
 use serde_json::json;
 use tokio::sync::watch;
 

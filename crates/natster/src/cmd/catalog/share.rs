@@ -11,7 +11,7 @@ use natster_auth::claims::{AccountNats, ActivationNats, Claims, ExportType};
 use natster_auth::jwt::{decode, encode, now};
 use natster_auth::keys::{KeyKind, check_public_key};
 use natster_hub::client::control;
-use natster_proto::hub::{CatalogExportRequest, GrantRequest};
+use natster_proto::hub::{ExportAddRequest, GrantRequest};
 use natster_proto::subjects::{self, hub_ops};
 use serde_json::json;
 
@@ -132,7 +132,7 @@ pub(crate) async fn share(
         client,
         &me,
         hub_ops::EXPORT_ADD,
-        &CatalogExportRequest {
+        &ExportAddRequest {
             catalog: catalog.to_owned(),
         },
     )

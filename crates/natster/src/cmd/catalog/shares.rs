@@ -13,7 +13,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use natster_auth::jwt::now;
 use natster_catalog::ServeControl;
-use natster_global::wire::{FeedEvent, MySharesResponse, ShareEnd, ops};
+use natster_proto::feed::{FeedEvent, ShareEnd};
+use natster_proto::global::{MySharesResponse, ops};
 
 /// Account -> expiry (unix seconds), for one catalog.
 type Shares = HashMap<String, Option<i64>>;

@@ -1,14 +1,16 @@
 //! The catalog server's wire types: requests and replies on
 //! `<caller>.natster.catalog.<owner>.<catalog>.<op>`, the signed transfer
 //! offer, credit grants and heartbeats. JSON, wrapped in
-//! [`natster_proto::ApiResponse`] where there is a reply.
+//! [`crate::ApiResponse`] where there is a reply.
 //!
-//! These move to `natster-proto` once the CLI, the web server and the global
-//! service need them; until then this crate is their only owner. The binary
-//! chunk frames on the media subject are in [`crate::transfer::crypto`].
-//! See `PROTOCOL.md` for the whole exchange.
+//! The catalog server, its clients (CLI, web app) and the tests share
+//! these. The binary chunk frames on the media subject are in
+//! `natster_catalog::transfer::crypto`; `PROTOCOL.md` in natster-catalog
+//! describes the whole exchange.
 
 use serde::{Deserialize, Serialize};
+
+use crate::request::{CatalogServer, bind};
 
 /// `get`: the catalog's contents. The request body is empty (or `{}`).
 pub const OP_GET: &str = "get";
@@ -26,7 +28,7 @@ pub const OP_SHARE: &str = "share";
 /// `unshare`: take a share back; owner only. Body [`UnshareRequest`], reply
 /// [`UnshareResponse`]. Denied to web sessions like `share`.
 pub const OP_UNSHARE: &str = "unshare";
-/// The owner-only operations a [`crate::server::OpsHook`] answers.
+/// The owner-only operations: only the owner's own users reach them.
 pub const OWNER_OPS: [&str; 3] = [OP_ACCESS, OP_SHARE, OP_UNSHARE];
 
 /// Version of the transfer protocol in offers and chunk frames.
@@ -232,3 +234,19 @@ pub struct UnshareResponse {
     /// Whether the global service recorded it.
     pub recorded: bool,
 }
+
+/// `get` request: no fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetRequest {}
+
+/// `access` request: no fields.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRequest {}
+
+bind!(CatalogServer:
+    GetRequest => OP_GET, CatalogSummary;
+    DownloadRequest => OP_DOWNLOAD, DownloadResponse;
+    AccessRequest => OP_ACCESS, AccessResponse;
+    ShareRequest => OP_SHARE, ShareResponse;
+    UnshareRequest => OP_UNSHARE, UnshareResponse;
+);

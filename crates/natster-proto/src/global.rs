@@ -1,18 +1,18 @@
-//! The global service's wire types: API requests and responses, the
-//! CloudEvents in the event log, and the per-account feed.
+//! The global service's API: requests and replies on
+//! `<caller>.natster.global.<op>`, wrapped in [`crate::ApiResponse`].
+//! The service (natster-global), the client library and the web app all
+//! use these types. The events in the log are in [`crate::events`], what
+//! the service tells each account in [`crate::feed`].
 //!
-//! These move to `natster-proto` once the global service's API settles; the
-//! CLI, catalog server and web app will then share them from there. Serde
-//! only, no I/O.
-//!
-//! Times are unix seconds (`*_at`), except the CloudEvents `time` attribute,
-//! which the specification makes RFC 3339.
+//! Times are unix seconds (`*_at`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::request::{Global, bind};
+
 /// Operation names: a request for `op` goes to `<caller>.natster.global.<op>`
-/// (see [`natster_proto::subjects::global`]).
+/// (see [`crate::subjects::global`]).
 pub mod ops {
     /// Record an event ([`super::EventPutRequest`]).
     pub const EVENTS_PUT: &str = "events.put";
@@ -54,7 +54,6 @@ pub mod ops {
         IMPORTS_RECORD,
     ];
 }
-
 // ---------------------------------------------------------------- events.put
 
 /// `events.put` request: `{"type": "<event type>", "id": "<optional>", "data": {...}}`.
@@ -99,6 +98,58 @@ impl EventType {
     /// Parses the `type` of an [`EventPutRequest`].
     pub fn parse(s: &str) -> Option<Self> {
         serde_json::from_value(Value::String(s.to_owned())).ok()
+    }
+
+    /// The `type` of an [`EventPutRequest`].
+    pub fn name(self) -> &'static str {
+        match self {
+            EventType::AccountInitialized => "account_initialized",
+            EventType::CatalogShared => "catalog_shared",
+            EventType::CatalogUnshared => "catalog_unshared",
+            EventType::CatalogImported => "catalog_imported",
+            EventType::WebSessionBound => "web_session_bound",
+            EventType::WebSessionRevoked => "web_session_revoked",
+        }
+    }
+}
+
+/// An event a caller records, with its data typed; `EventPutRequest::from`
+/// turns it into the request the service reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewEvent {
+    /// `account_initialized`.
+    AccountInitialized(InitializeData),
+    /// `catalog_shared`.
+    CatalogShared(ShareData),
+    /// `catalog_unshared`.
+    CatalogUnshared(UnshareData),
+    /// `catalog_imported`.
+    CatalogImported(ImportData),
+    /// `web_session_bound`.
+    WebSessionBound(SessionBoundData),
+    /// `web_session_revoked`.
+    WebSessionRevoked(SessionRevokedData),
+}
+
+impl From<NewEvent> for EventPutRequest {
+    fn from(event: NewEvent) -> Self {
+        // Serializing these plain structs cannot fail (string keys only).
+        fn value<T: Serialize>(data: T) -> Value {
+            serde_json::to_value(data).unwrap_or_default()
+        }
+        let (kind, data) = match event {
+            NewEvent::AccountInitialized(d) => (EventType::AccountInitialized, value(d)),
+            NewEvent::CatalogShared(d) => (EventType::CatalogShared, value(d)),
+            NewEvent::CatalogUnshared(d) => (EventType::CatalogUnshared, value(d)),
+            NewEvent::CatalogImported(d) => (EventType::CatalogImported, value(d)),
+            NewEvent::WebSessionBound(d) => (EventType::WebSessionBound, value(d)),
+            NewEvent::WebSessionRevoked(d) => (EventType::WebSessionRevoked, value(d)),
+        };
+        EventPutRequest {
+            kind: kind.name().to_owned(),
+            id: None,
+            data,
+        }
     }
 }
 
@@ -173,141 +224,6 @@ pub struct EventPutResponse {
     /// True when this id was already stored (a retry): nothing new was recorded.
     pub duplicate: bool,
 }
-
-// ---------------------------------------------------------------- the log
-
-/// A CloudEvents 1.0 envelope (JSON format), as stored in `NATSTER_EVENTS`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CloudEvent {
-    /// Always `"1.0"`.
-    pub specversion: String,
-    /// Unique per source; also the JetStream `Nats-Msg-Id`.
-    pub id: String,
-    /// `/natster/accounts/<origin>`: the verified account that caused it;
-    /// `/natster/global` for what the service records on its own (a share
-    /// reaching its expiry).
-    pub source: String,
-    /// What it is: `io.natster.…` ([`Event`]) — carried with `data`.
-    #[serde(flatten)]
-    pub event: Event,
-    /// When the service recorded it (RFC 3339, UTC).
-    pub time: String,
-    /// What it is about: `<owner>.<catalog>`, `<account>` or `<session>`.
-    pub subject: String,
-    /// Always `application/json`.
-    pub datacontenttype: String,
-}
-
-/// The events in the log, with their CloudEvents `type`. The origin (the
-/// verified caller) is written into the data, so a fold never parses `source`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "data")]
-pub enum Event {
-    /// An account started using Natster.
-    #[serde(rename = "io.natster.account.initialized")]
-    AccountInitialized {
-        /// The account.
-        account: String,
-        /// Display name.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        name: Option<String>,
-    },
-    /// `owner` shared `catalog` with `target`.
-    #[serde(rename = "io.natster.catalog.shared")]
-    CatalogShared {
-        /// The catalog's owner (the origin).
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// The account it is shared with.
-        target: String,
-        /// When the share ends.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expires_at: Option<i64>,
-    },
-    /// `owner` took `catalog` back from `target`.
-    #[serde(rename = "io.natster.catalog.unshared")]
-    CatalogUnshared {
-        /// The catalog's owner (the origin).
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// The account that lost it.
-        target: String,
-    },
-    /// The share of `owner`'s `catalog` with `target` reached its
-    /// `expires_at`: the share ends as if unshared.
-    ///
-    /// Only the service appends this (its expiry sweep; `events.put` does
-    /// not accept it), so its CloudEvents `source` is `/natster/global`.
-    ///
-    /// Why an event of its own and not the alternatives:
-    /// - not a `catalog_unshared` written by the service: the log would then
-    ///   claim the owner took the share back, and nobody reading it could
-    ///   tell a decision from a deadline;
-    /// - not a fold that drops the share when the clock passes its expiry:
-    ///   a fold must not read the clock (a rebuild would differ), and
-    ///   nothing in the log would say when the end was noticed, so the
-    ///   feeds and the totals would have no event to follow.
-    ///
-    /// It is appended on condition that the last event on the share's
-    /// subjects (`natster.events.<owner>.<target>.<catalog>.*`) is still the
-    /// `catalog_shared` it ends, so an unshare or a re-share (with a new
-    /// expiry) that lands first makes a stale attempt fail instead of ending
-    /// the newer share; its id is derived from that `catalog_shared`'s
-    /// sequence, so instances sweeping at once store it once.
-    #[serde(rename = "io.natster.catalog.share_expired")]
-    CatalogShareExpired {
-        /// The catalog's owner.
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// The account that lost it.
-        target: String,
-        /// The expiry that was reached (the `catalog_shared` event's).
-        expires_at: i64,
-    },
-    /// `importer` imported `owner`'s `catalog`.
-    #[serde(rename = "io.natster.catalog.imported")]
-    CatalogImported {
-        /// The importing account (the origin).
-        importer: String,
-        /// The owner.
-        owner: String,
-        /// The catalog.
-        catalog: String,
-    },
-    /// A heartbeat reported a new revision of the catalog's contents.
-    #[serde(rename = "io.natster.catalog.revised")]
-    CatalogRevised {
-        /// The owner (the origin).
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// The new revision.
-        revision: u64,
-    },
-    /// `account` bound a web session.
-    #[serde(rename = "io.natster.websession.bound")]
-    WebSessionBound {
-        /// The account (the origin).
-        account: String,
-        /// The session's user public key.
-        session: String,
-        /// When its credential expires.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expires_at: Option<i64>,
-    },
-    /// `account` ended a web session.
-    #[serde(rename = "io.natster.websession.revoked")]
-    WebSessionRevoked {
-        /// The account (the origin).
-        account: String,
-        /// The session's user public key.
-        session: String,
-    },
-}
-
 // ---------------------------------------------------------------- heartbeats
 
 /// `heartbeats.put` request. The owner is the caller, never a body field.
@@ -349,7 +265,6 @@ pub struct OfflineResponse {
     /// Whether it was online until now.
     pub was_online: bool,
 }
-
 // ---------------------------------------------------------------- queries
 
 /// `stats` success data.
@@ -461,7 +376,6 @@ pub struct ValidateNameResponse {
     /// Why not, or `"ok"`.
     pub message: String,
 }
-
 // ---------------------------------------------------------------- one-time codes
 
 /// `otc.generate` request (the body may also be empty). Never put a secret
@@ -511,181 +425,69 @@ pub struct OtcClaimResponse {
     pub payload: Option<Value>,
 }
 
-// ---------------------------------------------------------------- feed
+// ---------------------------------------------------------------- bodies of queries
 
-/// What the service tells one account on `<account>.natster.feed.<type>`,
-/// `<type>` being the `type` field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum FeedEvent {
-    /// To the target: `owner` shared `catalog` with you.
-    ShareReceived {
-        /// The owner.
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// When the share ends.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expires_at: Option<i64>,
-    },
-    /// To the target: you lost `owner`'s `catalog` (taken back, or expired).
-    ShareRevoked {
-        /// The owner.
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// Why.
-        #[serde(default)]
-        reason: ShareEnd,
-    },
-    /// To the owner: your `catalog` is now shared with `account`
-    /// (keeps the owner's catalog servers' view of their shares current).
-    ShareAdded {
-        /// The catalog.
-        catalog: String,
-        /// The account.
-        account: String,
-        /// When the share ends.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expires_at: Option<i64>,
-    },
-    /// To the owner: `account` lost your `catalog` (you took it back, or it
-    /// expired).
-    ShareRemoved {
-        /// The catalog.
-        catalog: String,
-        /// The account.
-        account: String,
-        /// Why.
-        #[serde(default)]
-        reason: ShareEnd,
-    },
-    /// A catalog you can see came online.
-    CatalogOnline {
-        /// The owner.
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// Its revision.
-        revision: u64,
-    },
-    /// A catalog you can see went offline (clean stop or missed heartbeats).
-    CatalogOffline {
-        /// The owner.
-        owner: String,
-        /// The catalog.
-        catalog: String,
-    },
-    /// A catalog you can see changed its contents.
-    RevisionChanged {
-        /// The owner.
-        owner: String,
-        /// The catalog.
-        catalog: String,
-        /// The new revision.
-        revision: u64,
-    },
-    /// To the account that generated a code: the web app claimed it.
-    LoginClaimed {
-        /// The web session's user public key, when the web app gave one.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        session: Option<String>,
-    },
-}
-
-/// Why a share ended, in [`FeedEvent::ShareRevoked`] and
-/// [`FeedEvent::ShareRemoved`] (`"reason"`). Consumers that predate it
-/// ignore the field; a message without it reads as [`ShareEnd::Unshared`],
-/// the only way a share ended before expiries were recorded.
+/// `stats` request: no fields.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ShareEnd {
-    /// The owner took it back (`catalog_unshared`).
-    #[default]
-    Unshared,
-    /// It reached its `expires_at` (`catalog_share_expired`).
-    Expired,
-}
+pub struct StatsRequest {}
 
-impl FeedEvent {
-    /// The subject token: the `type` field.
-    pub fn name(&self) -> &'static str {
-        match self {
-            FeedEvent::ShareReceived { .. } => "share_received",
-            FeedEvent::ShareRevoked { .. } => "share_revoked",
-            FeedEvent::ShareAdded { .. } => "share_added",
-            FeedEvent::ShareRemoved { .. } => "share_removed",
-            FeedEvent::CatalogOnline { .. } => "catalog_online",
-            FeedEvent::CatalogOffline { .. } => "catalog_offline",
-            FeedEvent::RevisionChanged { .. } => "revision_changed",
-            FeedEvent::LoginClaimed { .. } => "login_claimed",
-        }
-    }
-}
+/// `my.shares` request: no fields (the caller is the subject's account).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MySharesRequest {}
+
+/// `my.catalogs` request: no fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCatalogsRequest {}
+
+/// `whoami` request: no fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoamiRequest {}
+
+/// `imports.record` request: the import to record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ImportRecordRequest(pub ImportData);
+
+bind!(Global:
+    EventPutRequest => ops::EVENTS_PUT, EventPutResponse;
+    HeartbeatRequest => ops::HEARTBEATS_PUT, HeartbeatResponse;
+    OfflineRequest => ops::HEARTBEATS_OFFLINE, OfflineResponse;
+    StatsRequest => ops::STATS, StatsResponse;
+    MySharesRequest => ops::MY_SHARES, MySharesResponse;
+    MyCatalogsRequest => ops::MY_CATALOGS, MyCatalogsResponse;
+    WhoamiRequest => ops::WHOAMI, WhoamiResponse;
+    ValidateNameRequest => ops::VALIDATE_NAME, ValidateNameResponse;
+    OtcGenerateRequest => ops::OTC_GENERATE, OtcGenerateResponse;
+    OtcClaimRequest => ops::OTC_CLAIM, OtcClaimResponse;
+    ImportRecordRequest => ops::IMPORTS_RECORD, EventPutResponse;
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn cloud_event_shape_round_trips() {
-        let ev = CloudEvent {
-            specversion: "1.0".into(),
-            id: "x1".into(),
-            source: "/natster/accounts/AOWNER".into(),
-            event: Event::CatalogShared {
-                owner: "AOWNER".into(),
-                catalog: "movies".into(),
-                target: "ATARGET".into(),
-                expires_at: None,
-            },
-            time: "2026-01-02T03:04:05Z".into(),
-            subject: "AOWNER.movies".into(),
-            datacontenttype: "application/json".into(),
-        };
-        let json: Value = serde_json::to_value(&ev).unwrap();
-        assert_eq!(json["type"], "io.natster.catalog.shared");
-        assert_eq!(json["data"]["target"], "ATARGET");
-        assert_eq!(json["specversion"], "1.0");
-        assert!(json["data"].get("expires_at").is_none());
-        let back: CloudEvent = serde_json::from_value(json).unwrap();
-        assert_eq!(back, ev);
-    }
-
-    #[test]
-    fn feed_names_match_the_type_field() {
-        let ev = FeedEvent::CatalogOffline {
-            owner: "A".into(),
-            catalog: "c".into(),
-        };
-        let json = serde_json::to_value(&ev).unwrap();
-        assert_eq!(json["type"], ev.name());
-        let ev = FeedEvent::LoginClaimed { session: None };
-        assert_eq!(serde_json::to_value(&ev).unwrap()["type"], ev.name());
-    }
-
-    #[test]
-    fn share_end_reason_is_explicit_and_defaults_to_unshared() {
-        let ev = FeedEvent::ShareRevoked {
-            owner: "A".into(),
-            catalog: "c".into(),
-            reason: ShareEnd::Expired,
-        };
-        let json = serde_json::to_value(&ev).unwrap();
-        assert_eq!(json["type"], "share_revoked");
-        assert_eq!(json["reason"], "expired");
-        // What a service from before the field sent.
-        let old: FeedEvent =
-            serde_json::from_str(r#"{"type":"share_removed","catalog":"c","account":"B"}"#)
-                .unwrap();
+    fn typed_events_serialize_as_the_service_reads_them() {
+        let req = EventPutRequest::from(NewEvent::CatalogShared(ShareData {
+            catalog: "movies".into(),
+            target: "B".into(),
+            expires_at: None,
+        }));
+        let json = serde_json::to_value(&req).unwrap();
         assert_eq!(
-            old,
-            FeedEvent::ShareRemoved {
-                catalog: "c".into(),
-                account: "B".into(),
-                reason: ShareEnd::Unshared,
-            }
+            json,
+            serde_json::json!({"type": "catalog_shared", "data": {"catalog": "movies", "target": "B"}})
         );
+        for kind in [
+            EventType::AccountInitialized,
+            EventType::CatalogShared,
+            EventType::CatalogUnshared,
+            EventType::CatalogImported,
+            EventType::WebSessionBound,
+            EventType::WebSessionRevoked,
+        ] {
+            assert_eq!(EventType::parse(kind.name()), Some(kind));
+        }
     }
 
     #[test]
