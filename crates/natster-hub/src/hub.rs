@@ -19,7 +19,7 @@ use crate::identity::HubIdentity;
 use crate::resolver::Resolver;
 use crate::server::{JetStreamConfig, NatsServerBinary, RANDOM_PORT, ServerConfig};
 use crate::store::AccountStore;
-use crate::{connect, control, http};
+use crate::{control, http};
 
 /// How to run the hub.
 #[derive(Debug, Clone)]
@@ -142,7 +142,9 @@ impl RunningHub {
         let url = ports.nats.first().cloned().unwrap_or_default();
         let nats_err = |e: async_nats::ConnectError| HubError::Nats(e.to_string());
 
-        let system = connect::as_service(&url, &identity.system, "natster-hub-system")
+        let system = identity
+            .system
+            .connect(&url, "natster-hub-system")
             .await
             .map_err(nats_err)?;
         let grants = crate::grants::GrantStore::open(dir.join("grants"))?;
@@ -158,7 +160,9 @@ impl RunningHub {
             .map_err(|e| HubError::Nats(e.to_string()))?;
 
         let mut tasks = Vec::new();
-        let hub_client = connect::as_service(&url, &identity.hub, "natster-hub-control")
+        let hub_client = identity
+            .hub
+            .connect(&url, "natster-hub-control")
             .await
             .map_err(nats_err)?;
         let control_authority = authority.clone();

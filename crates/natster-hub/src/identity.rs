@@ -29,6 +29,16 @@ impl ServiceAccount {
     pub fn key(&self) -> String {
         self.identity.public_key()
     }
+
+    /// Connects to `url` as a new user of this account, issued by its
+    /// signing key; keeps trying until the server answers.
+    pub async fn connect(
+        &self,
+        url: &str,
+        name: &str,
+    ) -> Result<async_nats::Client, async_nats::ConnectError> {
+        natster_client::connect::as_new_user(url, &self.key(), &self.signing, name).await
+    }
 }
 
 /// All keys the hub holds, loaded from (or created in) `<dir>/keys`.

@@ -14,7 +14,6 @@
 pub mod accounts;
 pub mod authority;
 pub mod client;
-pub mod connect;
 pub mod control;
 mod error;
 mod fsutil;

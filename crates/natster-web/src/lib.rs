@@ -80,7 +80,7 @@ pub async fn serve(
         .info()
         .await
         .map_err(|e| WebError::Config(format!("hub {}: {e}", config.hub_url)))?;
-    let web = natster_hub::connect::options(
+    let web = natster_client::connect::options(
         config.credential.jwt.clone(),
         config.credential.key.clone(),
         "natster-web",

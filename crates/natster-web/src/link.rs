@@ -116,7 +116,7 @@ pub(crate) async fn approve(state: &AppState, code: &str, jwt: &str) -> Result<A
 
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let url = state.config.nats_urls.join(",");
-    let client = natster_hub::connect::options(jwt.to_owned(), key, "natster-web-session")
+    let client = natster_client::connect::options(jwt.to_owned(), key, "natster-web-session")
         .event_callback(move |ev| {
             let tx = tx.clone();
             async move {

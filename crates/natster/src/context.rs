@@ -223,7 +223,7 @@ impl Context {
         let creds = self.creds()?;
         let key = creds.seed.key_pair().map_err(|e| anyhow!("{e}"))?;
         let urls = self.info.nats_urls.join(",");
-        let opts = natster_hub::connect::options(creds.jwt.clone(), key, "natster-cli")
+        let opts = natster_client::connect::options(creds.jwt.clone(), key, "natster-cli")
             .connection_timeout(Duration::from_secs(5));
         opts.connect(urls.as_str())
             .await

@@ -139,7 +139,7 @@ fn five_accounts_share_import_download_unshare_and_expire() {
     let dora_creds = dora.creds();
     let refused = rt.block_on(async {
         let key = dora_creds.seed.key_pair().unwrap();
-        let client = natster_hub::connect::options(dora_creds.jwt.clone(), key, "dora")
+        let client = natster_client::connect::options(dora_creds.jwt.clone(), key, "dora")
             .connect(dora.nats_url())
             .await
             .unwrap();
@@ -169,7 +169,7 @@ fn five_accounts_share_import_download_unshare_and_expire() {
             let url = p.nats_url();
             rt.block_on(async move {
                 let key = creds.seed.key_pair().unwrap();
-                let c = natster_hub::connect::options(creds.jwt.clone(), key, "snoop")
+                let c = natster_client::connect::options(creds.jwt.clone(), key, "snoop")
                     .connect(url)
                     .await
                     .unwrap();

@@ -239,7 +239,7 @@ fn share_and_unshare_from_the_web() {
         for (who, want) in [(&bob, Some(403)), (&carol, None)] {
             let creds = who.creds();
             let key = creds.seed.key_pair().unwrap();
-            let c = natster_hub::connect::options(creds.jwt.clone(), key, "probe")
+            let c = natster_client::connect::options(creds.jwt.clone(), key, "probe")
                 .connect(who.nats_url())
                 .await
                 .unwrap();

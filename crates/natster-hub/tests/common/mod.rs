@@ -116,7 +116,7 @@ impl Person {
     }
 
     pub async fn connect(&self, hub: &RunningHub) -> async_nats::Client {
-        natster_hub::connect::options(self.user_jwt.clone(), self.user.clone(), &self.name)
+        natster_client::connect::options(self.user_jwt.clone(), self.user.clone(), &self.name)
             .connect(hub.info().nats_urls[0].as_str())
             .await
             .expect("connects")

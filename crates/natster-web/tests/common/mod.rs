@@ -52,9 +52,7 @@ impl Stack {
         let identity = HubIdentity::load_or_create(hub.dir()).unwrap();
         let url = hub.info().nats_urls[0].clone();
 
-        let gclient = natster_hub::connect::as_service(&url, &identity.global, "global")
-            .await
-            .unwrap();
+        let gclient = identity.global.connect(&url, "global").await.unwrap();
         let (global_stop, rx) = oneshot::channel::<()>();
         let gconfig = global_config(&identity.web.key());
         tokio::spawn(async move {
@@ -190,7 +188,7 @@ impl Person {
     }
 
     pub async fn connect(&self, stack: &Stack) -> async_nats::Client {
-        natster_hub::connect::options(self.user_jwt.clone(), self.user.clone(), &self.name)
+        natster_client::connect::options(self.user_jwt.clone(), self.user.clone(), &self.name)
             .connect(stack.hub().info().nats_urls[0].as_str())
             .await
             .unwrap()

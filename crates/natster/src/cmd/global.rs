@@ -72,10 +72,12 @@ impl Embedded {
     /// Starts it as a user of `hub`'s global account and waits until it answers.
     pub async fn start(hub: &natster_hub::RunningHub, web_url: Option<String>) -> Result<Self> {
         let url = hub.info().nats_urls.first().cloned().unwrap_or_default();
-        let client =
-            natster_hub::connect::as_service(&url, &hub.identity().global, "natster-global")
-                .await
-                .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
+        let client = hub
+            .identity()
+            .global
+            .connect(&url, "natster-global")
+            .await
+            .map_err(|e| anyhow!("cannot connect the global service: {e}"))?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(natster_global::run(
             client.clone(),
@@ -126,7 +128,9 @@ pub async fn run(args: GlobalArgs) -> Result<()> {
                 .ok_or_else(|| anyhow!("hub.json lists no NATS URL"))?
         }
     };
-    let client = natster_hub::connect::as_service(&url, &identity.global, "natster-global")
+    let client = identity
+        .global
+        .connect(&url, "natster-global")
         .await
         .map_err(|e| anyhow!("cannot connect to NATS at {url}: {e}"))?;
     println!("global service running against {url}; Ctrl-C stops");

@@ -40,7 +40,7 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
         .with_name(format!("catalog server {}", a.name));
     let jwt = encode(&claims, &ctx.signing_key()?).map_err(|e| anyhow!("{e}"))?;
     let urls = ctx.info.nats_urls.join(",");
-    let client = natster_hub::connect::options(
+    let client = natster_client::connect::options(
         jwt.clone(),
         key.clone(),
         &format!("natster-catalog-{}", a.name),

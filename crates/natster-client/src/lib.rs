@@ -1,0 +1,15 @@
+//! Talking to a Natster hub as an account: connecting to NATS with a user
+//! JWT (the seed only signs the server's nonce, here), retrying with one
+//! [`backoff::Backoff`], and typed clients for the hub's control plane and
+//! the global service.
+//!
+//! Everything that acts for an account (the CLI, the catalog server, the
+//! web app, the hub's and global service's own connections) connects
+//! through [`connect`]; services that answer requests use the same wire
+//! types from `natster-proto`.
+#![deny(missing_docs)]
+
+pub mod backoff;
+pub mod connect;
+
+pub use backoff::Backoff;
