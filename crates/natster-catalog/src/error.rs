@@ -27,6 +27,10 @@ pub enum Error {
     /// Caller input is invalid (a name, a path, a range, a hash).
     #[error("{0}")]
     Invalid(String),
+    /// Talking to the hub or the global service, or reading this
+    /// machine's context, failed.
+    #[error(transparent)]
+    Client(#[from] natster_client::Error),
     /// No entry with this hash, or no such catalog.
     #[error("{0}")]
     NotFound(String),

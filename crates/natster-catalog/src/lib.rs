@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod catalog;
+pub mod daemon;
 mod error;
 pub mod mime;
 pub mod scan;

@@ -11,5 +11,17 @@
 
 pub mod backoff;
 pub mod connect;
+pub mod context;
+pub mod duration;
+mod error;
+pub mod global;
+pub mod hub;
+pub mod register;
+pub mod request;
+pub mod sharing;
 
 pub use backoff::Backoff;
+pub use context::{Context, Login, Selection};
+pub use error::{BoxError, Error, Result};
+pub use global::GlobalClient;
+pub use hub::{HubClient, HubHttp};

@@ -13,7 +13,7 @@
 
 pub mod accounts;
 pub mod authority;
-pub mod client;
+
 pub mod control;
 mod error;
 mod fsutil;

@@ -12,13 +12,13 @@ use common::{Person, hub};
 use futures_util::StreamExt;
 use natster_auth::claims::{AccountNats, ActivationNats, Claims, ExportType};
 use natster_auth::jwt::{decode, encode, now};
-use natster_hub::client::{ClientError, control};
+use natster_client::Error as ClientError;
 use natster_proto::hub::{ExportAddRequest, ExportRemoveRequest, RevokeRequest};
 use natster_proto::subjects::{self, hub_ops};
 
 fn code(e: &ClientError) -> u16 {
     match e {
-        ClientError::Api(a) => a.code,
+        ClientError::Api { error: a, .. } => a.code,
         other => panic!("expected an API error, got {other}"),
     }
 }
@@ -32,16 +32,12 @@ async fn an_account_changes_itself_and_no_other() {
     let a = alice.connect(&hub).await;
     let b = bob.connect(&hub).await;
 
-    let jwt = control(
-        &a,
-        &alice.key(),
-        hub_ops::EXPORT_ADD,
-        &ExportAddRequest {
+    let jwt = natster_client::HubClient::new(a.clone(), alice.key())
+        .change(&ExportAddRequest {
             catalog: "movies".into(),
-        },
-    )
-    .await
-    .expect("alice exports her catalog");
+        })
+        .await
+        .expect("alice exports her catalog");
     let claims = decode::<AccountNats>(&jwt).unwrap();
     let exported: Vec<_> = claims
         .nats
@@ -62,16 +58,12 @@ async fn an_account_changes_itself_and_no_other() {
         .expect_err("bob cannot reach alice's control subject");
     assert_eq!(err.kind(), async_nats::RequestErrorKind::NoResponders);
     // Bob removing "movies" in his own account finds nothing: alice is untouched.
-    let e = control(
-        &b,
-        &bob.key(),
-        hub_ops::EXPORT_REMOVE,
-        &ExportRemoveRequest {
+    let e = natster_client::HubClient::new(b.clone(), bob.key())
+        .change(&ExportRemoveRequest {
             catalog: "movies".into(),
-        },
-    )
-    .await
-    .unwrap_err();
+        })
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), 404);
     let stored = hub.authority().account_jwt(&alice.key()).unwrap();
     assert_eq!(stored, jwt, "alice's JWT unchanged");
@@ -90,16 +82,12 @@ async fn imports_need_valid_tokens_and_then_work() {
         bob.connect(&hub).await,
         dora.connect(&hub).await,
     );
-    control(
-        &a,
-        &alice.key(),
-        hub_ops::EXPORT_ADD,
-        &ExportAddRequest {
+    natster_client::HubClient::new(a.clone(), alice.key())
+        .change(&ExportAddRequest {
             catalog: "movies".into(),
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
 
     // Signed by alice's identity key: strict mode would not stop it, the hub does.
     let mut by_identity = alice.grant(&bob.key(), "movies", None);
@@ -110,7 +98,8 @@ async fn imports_need_valid_tokens_and_then_work() {
         ExportType::Service,
         None,
     );
-    let e = control(&b, &bob.key(), hub_ops::IMPORT_ADD, &by_identity)
+    let e = natster_client::HubClient::new(b.clone(), bob.key())
+        .change(&by_identity)
         .await
         .unwrap_err();
     assert_eq!(code(&e), 403, "{e}");
@@ -126,7 +115,8 @@ async fn imports_need_valid_tokens_and_then_work() {
     );
     assert_eq!(
         code(
-            &control(&b, &bob.key(), hub_ops::IMPORT_ADD, &wider)
+            &natster_client::HubClient::new(b.clone(), bob.key())
+                .change(&wider)
                 .await
                 .unwrap_err()
         ),
@@ -147,7 +137,8 @@ async fn imports_need_valid_tokens_and_then_work() {
     expired.service_token = encode(&c, &alice.signing).unwrap();
     assert_eq!(
         code(
-            &control(&b, &bob.key(), hub_ops::IMPORT_ADD, &expired)
+            &natster_client::HubClient::new(b.clone(), bob.key())
+                .change(&expired)
                 .await
                 .unwrap_err()
         ),
@@ -159,7 +150,8 @@ async fn imports_need_valid_tokens_and_then_work() {
     let dora_before = hub.authority().account_jwt(&dora.key()).unwrap();
     assert_eq!(
         code(
-            &control(&d, &dora.key(), hub_ops::IMPORT_ADD, &bobs)
+            &natster_client::HubClient::new(d.clone(), dora.key())
+                .change(&bobs)
                 .await
                 .unwrap_err()
         ),
@@ -173,20 +165,17 @@ async fn imports_need_valid_tokens_and_then_work() {
     // A catalog alice does not export.
     assert_eq!(
         code(
-            &control(
-                &b,
-                &bob.key(),
-                hub_ops::IMPORT_ADD,
-                &alice.grant(&bob.key(), "other", None)
-            )
-            .await
-            .unwrap_err()
+            &natster_client::HubClient::new(b.clone(), bob.key())
+                .change(&alice.grant(&bob.key(), "other", None))
+                .await
+                .unwrap_err()
         ),
         404
     );
 
     // The real grant works end to end: bob reaches alice's responder.
-    control(&b, &bob.key(), hub_ops::IMPORT_ADD, &bobs)
+    natster_client::HubClient::new(b.clone(), bob.key())
+        .change(&bobs)
         .await
         .expect("valid import");
     let mut sub = a
@@ -226,17 +215,13 @@ async fn imports_need_valid_tokens_and_then_work() {
     assert_eq!(err.kind(), async_nats::RequestErrorKind::NoResponders);
 
     // Revocation cuts bob off.
-    control(
-        &a,
-        &alice.key(),
-        hub_ops::EXPORT_REVOKE,
-        &RevokeRequest {
+    natster_client::HubClient::new(a.clone(), alice.key())
+        .change(&RevokeRequest {
             catalog: "movies".into(),
             account: bob.key(),
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     let cut = common::eventually(
         || {
             let b = b.clone();
@@ -304,16 +289,12 @@ async fn malformed_requests_get_clear_errors_and_the_hub_keeps_serving() {
         .await
         .unwrap();
     }
-    let jwt = control(
-        &a,
-        &me,
-        hub_ops::EXPORT_ADD,
-        &ExportAddRequest {
+    let jwt = natster_client::HubClient::new(a.clone(), &me)
+        .change(&ExportAddRequest {
             catalog: "ok".into(),
-        },
-    )
-    .await
-    .expect("still serving");
+        })
+        .await
+        .expect("still serving");
     assert!(!decode::<AccountNats>(&jwt).unwrap().nats.exports.is_empty());
     hub.shutdown().await;
 }

@@ -9,13 +9,13 @@ use data_encoding::BASE64URL_NOPAD;
 use natster_auth::KeyPair;
 use natster_auth::claims::AccountNats;
 use natster_auth::jwt::Verifier;
-use natster_hub::client::{ClientError, HubHttp};
+use natster_client::{Error as ClientError, HubHttp};
 use natster_hub::http::Registration;
 use natster_proto::hub::RegisterRequest;
 
 fn api_code(e: &ClientError) -> u16 {
     match e {
-        ClientError::Api(a) => a.code,
+        ClientError::Api { error: a, .. } => a.code,
         other => panic!("expected an API error, got {other}"),
     }
 }

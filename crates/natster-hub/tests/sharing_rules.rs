@@ -12,9 +12,8 @@ use common::{Person, hub};
 use futures_util::StreamExt;
 
 use natster_auth::jwt::now;
-use natster_hub::client::control;
 use natster_proto::hub::ExportAddRequest;
-use natster_proto::subjects::{self, hub_ops};
+use natster_proto::subjects;
 
 #[tokio::test]
 async fn media_reaches_only_the_grantee_even_with_a_full_wildcard_subscriber() {
@@ -28,24 +27,16 @@ async fn media_reaches_only_the_grantee_even_with_a_full_wildcard_subscriber() {
         bob.connect(&hub).await,
         carol.connect(&hub).await,
     );
-    control(
-        &a,
-        &alice.key(),
-        hub_ops::EXPORT_ADD,
-        &ExportAddRequest {
+    natster_client::HubClient::new(a.clone(), alice.key())
+        .change(&ExportAddRequest {
             catalog: "movies".into(),
-        },
-    )
-    .await
-    .unwrap();
-    control(
-        &b,
-        &bob.key(),
-        hub_ops::IMPORT_ADD,
-        &alice.grant(&bob.key(), "movies", None),
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
+    natster_client::HubClient::new(b.clone(), bob.key())
+        .change(&alice.grant(&bob.key(), "movies", None))
+        .await
+        .unwrap();
 
     let mut bob_media = b
         .subscribe(subjects::media_import(&bob.key(), &alice.key(), "movies"))
@@ -93,16 +84,12 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
     let alice = Person::register(&hub, "alice", None).await.unwrap();
     let bob = Person::register(&hub, "bob", None).await.unwrap();
     let (a, b) = (alice.connect(&hub).await, bob.connect(&hub).await);
-    control(
-        &a,
-        &alice.key(),
-        hub_ops::EXPORT_ADD,
-        &ExportAddRequest {
+    natster_client::HubClient::new(a.clone(), alice.key())
+        .change(&ExportAddRequest {
             catalog: "movies".into(),
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     let mut requests = a
         .subscribe(subjects::catalog_export(&alice.key(), "movies"))
         .await
@@ -122,14 +109,10 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
         async move { b.request(subject, "".into()).await.is_ok() }
     };
 
-    control(
-        &b,
-        &bob.key(),
-        hub_ops::IMPORT_ADD,
-        &alice.grant(&bob.key(), "movies", Some(now() + 2)),
-    )
-    .await
-    .unwrap();
+    natster_client::HubClient::new(b.clone(), bob.key())
+        .change(&alice.grant(&bob.key(), "movies", Some(now() + 2)))
+        .await
+        .unwrap();
     assert!(
         common::eventually(|| async { ask().await }, Duration::from_secs(2)).await,
         "works before expiry"
@@ -138,14 +121,10 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
     assert!(stopped, "nats-server enforces the activation's expiry");
 
     // Sharing again with a fresh token restores access.
-    control(
-        &b,
-        &bob.key(),
-        hub_ops::IMPORT_ADD,
-        &alice.grant(&bob.key(), "movies", None),
-    )
-    .await
-    .unwrap();
+    natster_client::HubClient::new(b.clone(), bob.key())
+        .change(&alice.grant(&bob.key(), "movies", None))
+        .await
+        .unwrap();
     assert!(
         common::eventually(|| async { ask().await }, Duration::from_secs(3)).await,
         "a new grant works"

@@ -62,6 +62,16 @@ pub struct HubInfo {
     pub accounts: WellKnown,
 }
 
+/// `GET /api/v1/info` data: where to connect, and the operator JWT.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InfoResponse {
+    /// Hub info.
+    #[serde(flatten)]
+    pub info: HubInfo,
+    /// The operator JWT (self-signed).
+    pub operator_jwt: String,
+}
+
 /// `POST /api/v1/register` success data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterResponse {

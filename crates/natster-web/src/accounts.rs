@@ -21,16 +21,13 @@ const TTL: Duration = Duration::from_secs(30);
 /// Verified account claims by account key.
 #[derive(Debug)]
 pub(crate) struct Accounts {
-    hub: natster_hub::client::HubHttp,
+    hub: natster_client::HubHttp,
     operator_signing_keys: Vec<String>,
     cache: Mutex<HashMap<String, (AccountClaims, Instant)>>,
 }
 
 impl Accounts {
-    pub(crate) fn new(
-        hub: natster_hub::client::HubHttp,
-        operator_signing_keys: Vec<String>,
-    ) -> Self {
+    pub(crate) fn new(hub: natster_client::HubHttp, operator_signing_keys: Vec<String>) -> Self {
         Self {
             hub,
             operator_signing_keys,

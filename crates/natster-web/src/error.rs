@@ -119,17 +119,24 @@ impl IntoResponse for WebError {
     }
 }
 
-impl From<natster_hub::client::ClientError> for WebError {
-    fn from(e: natster_hub::client::ClientError) -> Self {
-        use natster_hub::client::ClientError as C;
+impl From<natster_client::Error> for WebError {
+    fn from(e: natster_client::Error) -> Self {
+        use natster_client::Error as C;
         match e {
-            C::Api(api) => WebError::Upstream {
-                service: "hub",
-                code: api.code,
-                message: api.message,
+            C::Api { service, error, .. } => WebError::Upstream {
+                service,
+                code: error.code,
+                message: error.message,
             },
-            C::Unreachable { .. } | C::Nats(_) => WebError::Unavailable(e.to_string()),
-            C::Url(_) | C::Decode(_) => WebError::Internal(e.to_string()),
+            C::Timeout { .. } => WebError::Timeout(e.to_string()),
+            C::NoResponders { .. } | C::Connect { .. } | C::Request { .. } | C::Http { .. } => {
+                WebError::Unavailable(e.to_string())
+            }
+            C::Refused { code: 404, message } => WebError::NotFound(message),
+            C::Refused { message, .. } => WebError::BadRequest(message),
+            C::Decode { .. } | C::Io { .. } | C::Invalid { .. } => {
+                WebError::Internal(e.to_string())
+            }
         }
     }
 }

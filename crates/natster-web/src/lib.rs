@@ -27,7 +27,7 @@ mod accounts;
 mod assets;
 mod config;
 mod error;
-pub mod global;
+
 mod link;
 pub mod login;
 pub mod phrase;
@@ -74,7 +74,7 @@ pub async fn serve(
                     c.nats.issuer_account
                 }
             })?;
-    let hub = natster_hub::client::HubHttp::new(&config.hub_url)
+    let hub = natster_client::HubHttp::new(&config.hub_url)
         .map_err(|e| WebError::Config(e.to_string()))?;
     let info = hub
         .info()

@@ -10,7 +10,6 @@
 //!    user. The session is live.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use natster_auth::claims::UserNats;
 use natster_auth::jwt::{Verifier, decode, now};
@@ -18,10 +17,11 @@ use natster_auth::keys::{KeyKind, check_public_key};
 use serde::Serialize;
 
 use crate::error::WebError;
-use crate::global::{self, OtcClaimRequest, OtcClaimResponse, ops};
 use crate::routes::AppState;
 use crate::scope;
 use crate::session::{Session, Sessions, watch_connection};
+use natster_client::GlobalClient;
+use natster_proto::global::OtcClaimRequest;
 
 /// Codes are base32/base64url text; anything else is refused before it
 /// reaches NATS (subjects, logs).
@@ -59,21 +59,16 @@ pub(crate) async fn open(
         code: code.to_owned(),
         session: Some(key.public_key()),
     };
-    let claimed: OtcClaimResponse = global::request(
-        &state.web,
-        &state.web_account,
-        ops::OTC_CLAIM,
-        &req,
-        Duration::from_secs(10),
-    )
-    .await
-    .map_err(|e| match e {
-        WebError::Upstream {
-            code: 400 | 404 | 409 | 410,
-            ..
-        } => WebError::NotFound("this login link is unknown, expired or already used".into()),
-        other => other,
-    })?;
+    let claimed = GlobalClient::new(state.web.clone(), &state.web_account)
+        .call(&req)
+        .await
+        .map_err(|e| match WebError::from(e) {
+            WebError::Upstream {
+                code: 400 | 404 | 409 | 410,
+                ..
+            } => WebError::NotFound("this login link is unknown, expired or already used".into()),
+            other => other,
+        })?;
     check_public_key(&claimed.account, KeyKind::Account)
         .map_err(|e| WebError::Internal(format!("otc.claim returned a bad account: {e}")))?;
     let (session, cookie) = state.sessions.create_pending(

@@ -10,14 +10,14 @@ use natster_auth::KeyPair;
 use natster_auth::claims::Claims;
 use natster_auth::jwt::{encode, now};
 use natster_auth::keys::{KeyKind, check_public_key};
+use natster_client::{GlobalClient, HubClient};
+use natster_proto::global::{
+    EventPutRequest, NewEvent, OtcGenerateRequest, SessionBoundData, SessionRevokedData,
+    SessionSummary, WhoamiRequest,
+};
 use natster_proto::hub::UserRevokeRequest;
-use natster_proto::subjects::hub_ops;
 use serde::Deserialize;
 
-use crate::error::WebError;
-use crate::global::{
-    self, EventPutRequest, OtcGenerateRequest, SessionSummary, WhoamiResponse, ops,
-};
 use crate::scope::{self, Scope};
 
 /// A failed login or session command.
@@ -41,11 +41,8 @@ pub enum LoginError {
     #[error("login declined: the phrases did not match, so the session was not approved")]
     Declined,
     /// A request to the global service or the hub failed.
-    #[error("{0}")]
-    Service(#[from] WebError),
-    /// The hub control plane refused.
-    #[error("{0}")]
-    Hub(#[from] natster_hub::client::ClientError),
+    #[error(transparent)]
+    Service(#[from] natster_client::Error),
     /// Signing the session credential failed, or a key is malformed.
     #[error("{0}")]
     Key(#[from] natster_auth::Error),
@@ -156,14 +153,6 @@ pub struct LoginOutcome {
 }
 
 #[derive(Deserialize)]
-struct Generated {
-    code: String,
-    expires_at: i64,
-    #[serde(default)]
-    claim_url: Option<String>,
-}
-
-#[derive(Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 enum Status {
     Waiting,
@@ -233,16 +222,12 @@ pub async fn login(
             "the session TTL must be at least one minute".into(),
         ));
     }
-    let generated: Generated = global::request(
-        client,
-        account,
-        ops::OTC_GENERATE,
-        &OtcGenerateRequest {
+    let global = GlobalClient::new(client.clone(), account);
+    let generated = global
+        .call(&OtcGenerateRequest {
             payload: Some(serde_json::json!({ "allow_sharing": scope.allow_sharing })),
-        },
-        Duration::from_secs(10),
-    )
-    .await?;
+        })
+        .await?;
     let base = match (&opts.web_url, &generated.claim_url) {
         (Some(u), _) => u.trim_end_matches('/').to_owned(),
         (None, Some(claim)) => claim
@@ -302,19 +287,15 @@ pub async fn login(
                 .json(&serde_json::json!({ "jwt": jwt })),
         )
         .await?;
-    let record_error = global::request::<_, serde_json::Value>(
-        client,
-        account,
-        ops::EVENTS_PUT,
-        &EventPutRequest {
-            kind: "web_session_bound",
-            data: serde_json::json!({ "session": session, "expires_at": approved.expires_at }),
-        },
-        Duration::from_secs(10),
-    )
-    .await
-    .err()
-    .map(|e| e.to_string());
+    let bound = NewEvent::WebSessionBound(SessionBoundData {
+        session: session.clone(),
+        expires_at: Some(approved.expires_at),
+    });
+    let record_error = global
+        .call(&EventPutRequest::from(bound))
+        .await
+        .err()
+        .map(|e| e.to_string());
     Ok(LoginOutcome {
         session,
         expires_at: approved.expires_at,
@@ -329,14 +310,9 @@ pub async fn sessions_ls(
     client: &async_nats::Client,
     account: &str,
 ) -> Result<Vec<SessionSummary>, LoginError> {
-    let who: WhoamiResponse = global::request(
-        client,
-        account,
-        ops::WHOAMI,
-        &serde_json::json!({}),
-        Duration::from_secs(10),
-    )
-    .await?;
+    let who = GlobalClient::new(client.clone(), account)
+        .call(&WhoamiRequest {})
+        .await?;
     Ok(who.web_sessions)
 }
 
@@ -349,25 +325,16 @@ pub async fn sessions_revoke(
     session: &str,
 ) -> Result<(), LoginError> {
     check_public_key(session, KeyKind::User)?;
-    natster_hub::client::control(
-        client,
-        account,
-        hub_ops::USER_REVOKE,
-        &UserRevokeRequest {
+    HubClient::new(client.clone(), account)
+        .call(&UserRevokeRequest {
             user: session.to_owned(),
-        },
-    )
-    .await?;
-    let _: serde_json::Value = global::request(
-        client,
-        account,
-        ops::EVENTS_PUT,
-        &EventPutRequest {
-            kind: "web_session_revoked",
-            data: serde_json::json!({ "session": session }),
-        },
-        Duration::from_secs(10),
-    )
-    .await?;
+        })
+        .await?;
+    let revoked = NewEvent::WebSessionRevoked(SessionRevokedData {
+        session: session.to_owned(),
+    });
+    GlobalClient::new(client.clone(), account)
+        .call(&EventPutRequest::from(revoked))
+        .await?;
     Ok(())
 }

@@ -8,9 +8,8 @@ mod common;
 use common::{Browser, Person, Stack, login_with};
 use natster_auth::claims::{ActivationNats, Claims, ExportType};
 use natster_auth::jwt::encode;
-use natster_hub::client::control;
 use natster_proto::hub::{ExportAddRequest, GrantRequest};
-use natster_proto::subjects::{self, hub_ops};
+use natster_proto::subjects;
 use natster_web::login::LoginOptions;
 use serde_json::{Value, json};
 
@@ -24,16 +23,12 @@ async fn a_session_imports_a_shared_catalog_and_nothing_else() {
     bob.init(&b).await;
 
     // Alice shares `movies` with bob the way `natster catalog share` does.
-    control(
-        &a,
-        &alice.key(),
-        hub_ops::EXPORT_ADD,
-        &ExportAddRequest {
+    natster_client::HubClient::new(a.clone(), alice.key())
+        .change(&ExportAddRequest {
             catalog: "movies".into(),
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     let token = |subject: String, kind| {
         encode(
             &Claims::new(bob.key(), ActivationNats::new(subject, kind, alice.key())),
@@ -53,7 +48,8 @@ async fn a_session_imports_a_shared_catalog_and_nothing_else() {
             ExportType::Stream,
         ),
     };
-    control(&a, &alice.key(), hub_ops::EXPORT_GRANT, &grant)
+    natster_client::HubClient::new(a.clone(), alice.key())
+        .change(&grant)
         .await
         .unwrap();
     let r = alice
@@ -117,7 +113,8 @@ async fn a_session_imports_a_shared_catalog_and_nothing_else() {
     .await;
     assert!(imported, "the share shows as imported");
     // The import is in bob's account JWT now.
-    let jwt = control(&b, &bob.key(), hub_ops::ACCOUNT_GET, &json!({}))
+    let jwt = natster_client::HubClient::new(b.clone(), bob.key())
+        .change(&natster_proto::hub::AccountGetRequest {})
         .await
         .unwrap();
     let claims = natster_auth::jwt::decode::<natster_auth::claims::AccountNats>(&jwt).unwrap();

@@ -4,11 +4,9 @@
 #![allow(unreachable_pub)]
 
 mod cmd;
-mod context;
-mod duration;
-mod global;
 mod progress;
 mod sample;
+mod signal;
 
 use clap::{Parser, Subcommand};
 
@@ -61,7 +59,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        let sel = || context::Selection::from_env(cli.context.as_deref());
+        let sel = || natster_client::Selection::from_env(cli.context.as_deref());
         match cli.command {
             Command::Demo(a) => cmd::demo::run(a).await,
             Command::Hub(a) => cmd::hub::run(a).await,

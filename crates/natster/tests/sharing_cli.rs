@@ -149,13 +149,9 @@ fn five_accounts_share_import_download_unshare_and_expire() {
             service_token: grant["service_token"].as_str().unwrap().into(),
             stream_token: grant["stream_token"].as_str().unwrap().into(),
         };
-        natster_hub::client::control(
-            &client,
-            &dora.key,
-            natster_proto::subjects::hub_ops::IMPORT_ADD,
-            &req,
-        )
-        .await
+        natster_client::HubClient::new(client.clone(), &dora.key)
+            .change(&req)
+            .await
     });
     let err = refused.expect_err("dora's import with bob's tokens is refused");
     assert!(err.to_string().contains("403"), "{err}");

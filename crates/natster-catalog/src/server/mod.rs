@@ -33,6 +33,9 @@ use crate::scan::{ScanReport, rescan};
 use crate::transfer::{DEFAULT_CHUNK, DEFAULT_WINDOW, MAX_WINDOW};
 use natster_proto::catalog::Heartbeat;
 
+/// Transfers in flight at most, unless configured.
+pub const DEFAULT_MAX_TRANSFERS: usize = 4;
+
 /// Decides whether `caller` (an account key) may read `catalog`.
 pub type AccessHook = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
 /// Receives what the server does, for logs and UIs.
@@ -180,7 +183,7 @@ impl ServeConfig {
             signer,
             signer_jwt: signer_jwt.to_owned(),
             access: Arc::new(move |caller, _| caller == o),
-            max_transfers: 4,
+            max_transfers: DEFAULT_MAX_TRANSFERS,
             chunk_size: DEFAULT_CHUNK,
             window: DEFAULT_WINDOW,
             credit_timeout: Duration::from_secs(30),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use natster_auth::KeyPair;
 use natster_auth::claims::{Claims, UserNats};
 use natster_auth::jwt::encode;
-use natster_hub::client::HubHttp;
+use natster_client::HubHttp;
 use natster_hub::http::Registration;
 use natster_hub::{HubConfig, RunningHub};
 
@@ -42,7 +42,7 @@ impl Person {
         hub: &RunningHub,
         name: &str,
         invite: Option<&str>,
-    ) -> Result<Self, natster_hub::client::ClientError> {
+    ) -> Result<Self, natster_client::Error> {
         let http = HubHttp::new(&hub.info().hub_url)?;
         let account = KeyPair::new_account();
         let signing = KeyPair::new_account();

@@ -15,8 +15,12 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::error::WebError;
-use crate::global::{self, ops};
 use crate::routes::{AppState, Authed};
+use natster_client::{GlobalClient, HubClient};
+use natster_proto::global::{
+    ImportData, ImportRecordRequest, MyCatalogsRequest, MySharesRequest, MySharesResponse,
+    OwnCatalog, ops,
+};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Shares {
@@ -26,23 +30,16 @@ pub(crate) struct Shares {
     can_share: bool,
     /// `my.shares` as the global service answers it (`in_shares`, `out_shares`).
     #[serde(flatten)]
-    shares: serde_json::Value,
+    shares: MySharesResponse,
     /// The account's own catalogs (`my.catalogs`), shared or not; empty
     /// when the session's credential predates that operation.
-    catalogs: Vec<global::OwnCatalog>,
+    catalogs: Vec<OwnCatalog>,
 }
 
 pub(crate) async fn shares(Authed(s): Authed) -> Result<Json<Shares>, WebError> {
     let (client, scope) = s.client()?;
-    let timeout = Duration::from_secs(5);
-    let empty = serde_json::json!({});
-    let shares = global::request::<_, serde_json::Value>(
-        &client,
-        &s.account,
-        ops::MY_SHARES,
-        &empty,
-        timeout,
-    );
+    let global = GlobalClient::new(client, &s.account).with_timeout(Duration::from_secs(5));
+    let shares = global.call(&MySharesRequest {});
     // Listen before sending: a credential signed before `my.catalogs` existed
     // is refused at once by nats-server, and the request would otherwise
     // wait out its timeout.
@@ -53,20 +50,11 @@ pub(crate) async fn shares(Authed(s): Authed) -> Result<Json<Shares>, WebError> 
     let catalogs = async {
         tokio::select! {
             () = denied => Err(WebError::Forbidden("the session may not list catalogs".into())),
-            r = global::request::<_, global::MyCatalogsResponse>(
-                &client,
-                &s.account,
-                ops::MY_CATALOGS,
-                &empty,
-                timeout,
-            ) => r,
+            r = global.call(&MyCatalogsRequest {}) => r.map_err(WebError::from),
         }
     };
     let (shares, catalogs) = tokio::join!(shares, catalogs);
     let shares = shares?;
-    if !shares.is_object() {
-        return Err(WebError::Internal("my.shares answered no object".into()));
-    }
     // The shares still make a useful page without the unshared catalogs.
     let catalogs = catalogs
         .inspect_err(|e| tracing::debug!("my.catalogs for {}: {e}", s.account))
@@ -200,27 +188,25 @@ pub(crate) async fn import(
         service_token: String::new(),
         stream_token: String::new(),
     };
-    natster_hub::client::control(
-        &client,
-        &s.account,
-        natster_proto::subjects::hub_ops::IMPORT_ADD,
-        &req,
-    )
-    .await
-    .map_err(|e| match e {
-        natster_hub::client::ClientError::Api(a) if a.code == 404 => WebError::NotFound(a.message),
-        natster_hub::client::ClientError::Api(a) if a.code == 403 => WebError::Forbidden(a.message),
-        natster_hub::client::ClientError::Api(a) if a.code < 500 => WebError::BadRequest(a.message),
-        other => WebError::Unavailable(other.to_string()),
-    })?;
-    let recorded: Result<serde_json::Value, WebError> = global::request(
-        &client,
-        &s.account,
-        global::ops::IMPORTS_RECORD,
-        &serde_json::json!({ "owner": owner, "catalog": catalog }),
-        Duration::from_secs(5),
-    )
-    .await;
+    HubClient::new(client.clone(), &s.account)
+        .call(&req)
+        .await
+        .map_err(|e| match e {
+            natster_client::Error::Api { error: a, .. } if a.code == 404 => {
+                WebError::NotFound(a.message)
+            }
+            natster_client::Error::Api { error: a, .. } if a.code == 403 => {
+                WebError::Forbidden(a.message)
+            }
+            natster_client::Error::Api { error: a, .. } if a.code < 500 => {
+                WebError::BadRequest(a.message)
+            }
+            other => WebError::Unavailable(other.to_string()),
+        })?;
+    let recorded = GlobalClient::new(client, &s.account)
+        .with_timeout(Duration::from_secs(5))
+        .call(&ImportRecordRequest(ImportData { owner, catalog }))
+        .await;
     Ok(Json(serde_json::json!({
         "imported": true,
         "recorded": recorded.is_ok(),

@@ -3,20 +3,14 @@
 use std::time::Duration;
 
 use axum::Json;
+use natster_client::GlobalClient;
+use natster_proto::global::{StatsRequest, StatsResponse};
 
 use crate::error::WebError;
-use crate::global::{self, ops};
 use crate::routes::Authed;
 
-pub(crate) async fn stats(Authed(s): Authed) -> Result<Json<serde_json::Value>, WebError> {
+pub(crate) async fn stats(Authed(s): Authed) -> Result<Json<StatsResponse>, WebError> {
     let (client, _) = s.client()?;
-    let v: serde_json::Value = global::request(
-        &client,
-        &s.account,
-        ops::STATS,
-        &serde_json::json!({}),
-        Duration::from_secs(5),
-    )
-    .await?;
-    Ok(Json(v))
+    let global = GlobalClient::new(client, &s.account).with_timeout(Duration::from_secs(5));
+    Ok(Json(global.call(&StatsRequest {}).await?))
 }

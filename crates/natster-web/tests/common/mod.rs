@@ -10,11 +10,11 @@ use std::time::Duration;
 use natster_auth::KeyPair;
 use natster_auth::claims::{ActivationNats, Claims, ExportType, UserNats};
 use natster_auth::jwt::encode;
-use natster_hub::client::{HubHttp, control};
+use natster_client::HubHttp;
 use natster_hub::identity::HubIdentity;
 use natster_hub::{HubConfig, RunningHub};
 use natster_proto::hub::{ExportAddRequest, ImportAddRequest};
-use natster_proto::subjects::{self, hub_ops};
+use natster_proto::subjects;
 use natster_web::login::{LoginOptions, LoginOutcome, LoginPrompt, login};
 use natster_web::{WebConfig, WebCredential};
 use serde_json::{Value, json};
@@ -225,16 +225,12 @@ impl Person {
         to: &Person,
         to_client: &async_nats::Client,
     ) {
-        control(
-            me,
-            &self.key(),
-            hub_ops::EXPORT_ADD,
-            &ExportAddRequest {
+        natster_client::HubClient::new(me.clone(), self.key())
+            .change(&ExportAddRequest {
                 catalog: catalog.into(),
-            },
-        )
-        .await
-        .unwrap();
+            })
+            .await
+            .unwrap();
         let token = |subject: String, kind| {
             let c = Claims::new(to.key(), ActivationNats::new(subject, kind, self.key()));
             encode(&c, &self.signing).unwrap()
@@ -251,7 +247,8 @@ impl Person {
                 ExportType::Stream,
             ),
         };
-        control(to_client, &to.key(), hub_ops::IMPORT_ADD, &req)
+        natster_client::HubClient::new(to_client.clone(), to.key())
+            .change(&req)
             .await
             .unwrap();
         let r = self

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use crate::context::{Context, Selection};
+use natster_client::{Context, Selection};
 
 /// Manage contexts (one identity each).
 #[derive(Debug, Args)]

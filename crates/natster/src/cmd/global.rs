@@ -134,11 +134,7 @@ pub async fn run(args: GlobalArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow!("cannot connect to NATS at {url}: {e}"))?;
     println!("global service running against {url}; Ctrl-C stops");
-    natster_global::run(
-        client,
-        config(&identity, None),
-        crate::cmd::hub::wait_for_signal(),
-    )
-    .await
-    .map_err(|e| anyhow!("{e}"))
+    natster_global::run(client, config(&identity, None), crate::signal::wait())
+        .await
+        .map_err(|e| anyhow!("{e}"))
 }

@@ -140,7 +140,7 @@ async fn up(a: UpArgs) -> Result<()> {
         println!("Ctrl-C stops the hub.");
     }
     tokio::select! {
-        _ = wait_for_signal() => {}
+        _ = crate::signal::wait() => {}
         e = global.ended() => {
             hub.shutdown().await;
             return Err(e);
@@ -154,25 +154,9 @@ async fn up(a: UpArgs) -> Result<()> {
     Ok(())
 }
 
-/// Waits for SIGINT or SIGTERM.
-pub async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
 fn invite(a: InviteArgs) -> Result<()> {
     let dir = a.dir.resolve()?;
-    let ttl = crate::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
+    let ttl = natster_client::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
     if !dir.join("keys").is_dir() {
         return Err(anyhow!(
             "{} is not a hub data directory: run `natster hub up` there first",

@@ -4,16 +4,10 @@
 //! nonce, and returns the account JWT it signed. The CLI then signs its own
 //! user JWT with the account signing key.
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context as _, Result, bail};
 use clap::Args;
-use natster_auth::claims::{AccountNats, Claims, OperatorNats, UserNats};
-use natster_auth::creds::Creds;
-use natster_auth::jwt::{Verifier, decode, encode, now};
-use natster_auth::keys::{KeyKind, Seed};
-use natster_hub::client::HubHttp;
-use natster_proto::names::check_display_name;
-
-use crate::context::{Context, ContextInfo, NewContext, Selection};
+use natster_client::register::{Registration, initialized_event, register};
+use natster_client::{Context, HubHttp, Selection};
 
 /// Create an identity on this machine and register it at a hub.
 #[derive(Debug, Args)]
@@ -34,119 +28,51 @@ pub struct InitArgs {
 
 /// Runs `natster init`.
 pub async fn run(args: InitArgs, sel: &Selection) -> Result<()> {
-    let home = sel.home.clone();
-    let ctx_name = sel.name.clone();
     let hub = HubHttp::new(&args.hub)?;
-    if let Ok(existing) = Context::load(&home, &ctx_name) {
+    if let Ok(existing) = Context::load(&sel.home, &sel.name) {
         if existing.info.hub_url.trim_end_matches('/') != hub.url() {
             bail!(
-                "context {ctx_name:?} already belongs to hub {}; use --context OTHER for {}",
+                "context {:?} already belongs to hub {}; use --context OTHER for {}",
+                sel.name,
                 existing.info.hub_url,
                 hub.url()
             );
         }
         let client = existing.connect().await?;
-        client
-            .flush()
-            .await
-            .map_err(|e| anyhow!("NATS flush failed: {e}"))?;
+        client.flush().await.context("NATS flush failed")?;
         // Idempotent: repairs a start the global service missed.
         record_initialized(&client, &existing).await;
-        report(&existing, &args, true)?;
-        return Ok(());
+        return report(&existing, &args, true);
     }
     let name = args
         .name
         .clone()
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "natster-user".into());
-    check_display_name(&name).map_err(|e| anyhow!(e))?;
-
-    let account = KeyKind::Account.generate();
-    let signing = KeyKind::Account.generate();
-    let user = KeyKind::User.generate();
-    let reg = hub
-        .register_account(
-            &account,
-            &signing.public_key(),
-            &name,
-            args.invite.as_deref(),
-        )
-        .await?;
-
-    // Trust on first use: the operator JWT must be self-signed and consistent
-    // with the hub's info; the account JWT must be issued by one of its
-    // signing keys, for our account, listing our signing key.
-    let op = decode::<OperatorNats>(&reg.operator_jwt)
-        .map_err(|e| anyhow!("hub sent a bad operator JWT: {e}"))?;
-    if op.iss != op.sub || op.sub != reg.hub.operator {
-        bail!("hub sent an operator JWT that does not match its operator key");
-    }
-    let acc = Verifier::new(op.nats.signing_keys.clone())
-        .verify::<AccountNats>(&reg.account_jwt)
-        .map_err(|e| anyhow!("hub sent a bad account JWT: {e}"))?;
-    if acc.sub != account.public_key()
-        || !acc
-            .nats
-            .signing_key_ids()
-            .any(|k| k == signing.public_key())
-    {
-        bail!("hub sent an account JWT for another account or without our signing key");
-    }
-
-    let user_claims = Claims::new(
-        user.public_key(),
-        UserNats::for_account(account.public_key()),
-    )
-    .with_name(format!("{name} (cli)"));
-    let user_jwt = encode(&user_claims, &signing).map_err(|e| anyhow!("{e}"))?;
-    let creds = Creds::new(user_jwt, Seed::of(&user).map_err(|e| anyhow!("{e}"))?)
-        .map_err(|e| anyhow!("{e}"))?;
-    let info = ContextInfo {
-        name: ctx_name,
-        hub_url: hub.url().to_owned(),
-        nats_urls: reg.hub.nats_urls.clone(),
-        websocket_urls: reg.hub.websocket_urls.clone(),
-        account: account.public_key(),
-        account_name: name,
-        signing_key: signing.public_key(),
-        user: user.public_key(),
-        operator: op.sub.clone(),
-        well_known: reg.hub.accounts.clone(),
-        created_at: now(),
+    let registration = Registration {
+        home: &sel.home,
+        context: &sel.name,
+        name: &name,
+        invite: args.invite.as_deref(),
     };
-    let ctx = NewContext {
-        info,
-        account,
-        signing,
-        creds,
-        account_jwt: reg.account_jwt,
-        operator_jwt: reg.operator_jwt,
-    }
-    .write(&home)?;
+    let ctx = register(&hub, &registration).await?;
     let client = ctx.connect().await?;
-    client
-        .flush()
-        .await
-        .map_err(|e| anyhow!("NATS flush failed: {e}"))?;
+    client.flush().await.context("NATS flush failed")?;
     record_initialized(&client, &ctx).await;
     report(&ctx, &args, false)
 }
 
 /// Records the start with the global service (once: the event id is fixed,
-/// so a repeat is a duplicate); a hub without one still works.
+/// so a repeat is a duplicate, and a second start a 409); a hub without one
+/// still works.
 async fn record_initialized(client: &async_nats::Client, ctx: &Context) {
-    let event = serde_json::json!({
-        "type": "account_initialized",
-        "id": format!("init-{}", ctx.info.account),
-        "data": { "name": ctx.info.account_name },
-    });
-    let recorded: Result<serde_json::Value> =
-        crate::global::call(client, &ctx.info.account, "events.put", &event).await;
-    match recorded {
+    match ctx.global(client).call(&initialized_event(ctx)).await {
         Ok(_) => {}
-        Err(e) if format!("{e:#}").contains("already initialized") => {}
-        Err(e) => eprintln!("warning: not recorded with the global service: {e:#}"),
+        Err(e) if e.code() == Some(409) => {}
+        Err(e) => eprintln!(
+            "warning: not recorded with the global service: {:#}",
+            anyhow::Error::from(e)
+        ),
     }
 }
 

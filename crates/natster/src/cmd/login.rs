@@ -9,7 +9,7 @@ use anyhow::{Result, anyhow};
 use clap::Args;
 use natster_web::login::{LoginOptions, TerminalPrompt, login};
 
-use crate::context::Selection;
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -37,7 +37,7 @@ pub struct LoginArgs {
 /// Runs it.
 pub async fn run(a: LoginArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
-    let ttl: Duration = crate::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
+    let ttl: Duration = natster_client::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
     let client = ctx.connect().await?;
     let opts = LoginOptions {
         web_url: a.web.clone(),

@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 
-use crate::context::Selection;
+use natster_client::Selection;
 
 /// Web sessions.
 #[derive(Debug, Args)]

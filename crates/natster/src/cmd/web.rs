@@ -94,7 +94,7 @@ pub async fn run(args: WebArgs) -> Result<()> {
     let (listener, url) = bind(a.listen, a.port, a.public_url).await?;
     let config = config(&identity, &info, &url)?;
     println!("web app at {url}; Ctrl-C stops");
-    natster_web::serve(listener, config, crate::cmd::hub::wait_for_signal())
+    natster_web::serve(listener, config, crate::signal::wait())
         .await
         .map_err(|e| anyhow!("{e}"))
 }

@@ -2,11 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 
-use crate::context::Selection;
+use natster_client::Selection;
+use natster_proto::global::WhoamiRequest;
 
 /// Show the account of this context and whether it can connect.
 #[derive(Debug, Args)]
@@ -37,29 +38,23 @@ pub async fn run(args: WhoamiArgs, sel: &Selection) -> Result<()> {
     let started = Instant::now();
     let probe = async {
         let client = ctx.connect().await?;
-        client
-            .flush()
-            .await
-            .map_err(|e| anyhow::anyhow!("flush: {e}"))?;
+        client.flush().await.context("flush")?;
         Ok::<_, anyhow::Error>(client)
     };
     let outcome = match tokio::time::timeout(Duration::from_secs(6), probe).await {
         Ok(Ok(client)) => Ok((started.elapsed(), client)),
-        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Err(e)) => Err(format!("{e:#}")),
         Err(_) => Err("no answer within 6 s".to_owned()),
     };
     let i = &ctx.info;
     // When the global service recorded this account's start, if it did.
     let initialized_at = match &outcome {
-        Ok((_, client)) => crate::global::call::<_, natster_proto::global::WhoamiResponse>(
-            client,
-            &i.account,
-            natster_proto::global::ops::WHOAMI,
-            &serde_json::json!({}),
-        )
-        .await
-        .map(|w| w.initialized_at)
-        .map_err(|e| format!("{e:#}")),
+        Ok((_, client)) => ctx
+            .global(client)
+            .call(&WhoamiRequest {})
+            .await
+            .map(|w| w.initialized_at)
+            .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
         Err(_) => Err("not connected".into()),
     };
     let (initialized_at, global_error) = match initialized_at {

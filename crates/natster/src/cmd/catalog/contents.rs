@@ -1,11 +1,11 @@
 //! `natster catalog contents NAME [--owner ACCOUNT]`.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
 use natster_catalog::CatalogClient;
 
-use crate::context::Selection;
 use crate::progress::human_bytes;
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -26,9 +26,8 @@ pub async fn run(a: ContentsArgs, sel: &Selection) -> Result<()> {
     let owner = a.owner.clone().unwrap_or_else(|| ctx.info.account.clone());
     let owner_claims = ctx.account_claims(&owner).await?;
     let client = ctx.connect().await?;
-    let cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)
-        .map_err(|e| anyhow!("{e}"))?;
-    let summary = cc.contents().await.map_err(|e| anyhow!("{e}"))?;
+    let cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)?;
+    let summary = cc.contents().await?;
     if a.json {
         println!("{}", serde_json::to_string(&summary)?);
         return Ok(());

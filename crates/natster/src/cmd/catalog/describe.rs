@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow};
 use clap::Args;
 
-use crate::context::Selection;
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]

@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
 use clap::Args;
+use natster_catalog::transfer::direct::DirectLogin;
 use natster_catalog::{ByteRange, CatalogClient, DownloadOptions};
 
-use crate::context::Selection;
 use crate::progress::{Progress, human_bytes};
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -59,6 +60,16 @@ fn parse_range(text: &str) -> Result<ByteRange> {
     })
 }
 
+/// The CLI user's login, for the download's own connection.
+fn direct_login(ctx: &natster_client::Context) -> Result<DirectLogin> {
+    let login = ctx.login()?;
+    Ok(DirectLogin {
+        urls: login.urls,
+        jwt: login.jwt,
+        key: login.key,
+    })
+}
+
 /// Runs it.
 pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
@@ -66,9 +77,8 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     let owner = a.owner.clone().unwrap_or_else(|| ctx.info.account.clone());
     let owner_claims = ctx.account_claims(&owner).await?;
     let client = ctx.connect().await?;
-    let mut cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)
-        .map_err(|e| anyhow!("{e}"))?
-        .with_direct(ctx.direct_login()?);
+    let mut cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)?
+        .with_direct(direct_login(&ctx)?);
     // A revoked share or a vanished server stops the flow silently (NATS
     // drops it): give up after 10 s without a chunk; `--resume` continues.
     cc.idle_timeout = std::time::Duration::from_secs(10);
@@ -94,7 +104,7 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     if let Some(p) = bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
         p.finish();
     }
-    let report = result.map_err(|e| anyhow!("{e}"))?;
+    let report = result?;
     let secs = started.elapsed().as_secs_f64();
     if a.json {
         println!(

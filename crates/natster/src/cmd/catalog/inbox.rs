@@ -2,10 +2,10 @@
 
 use anyhow::Result;
 use clap::Args;
-use natster_proto::global::{MySharesResponse, ops};
+use natster_proto::global::MySharesRequest;
 use serde_json::json;
 
-use crate::context::Selection;
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -19,8 +19,7 @@ pub struct InboxArgs {
 pub async fn run(a: InboxArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
     let client = ctx.connect().await?;
-    let shares: MySharesResponse =
-        crate::global::call(&client, &ctx.info.account, ops::MY_SHARES, &json!({})).await?;
+    let shares = ctx.global(&client).call(&MySharesRequest {}).await?;
     let pending: Vec<_> = shares.in_shares.iter().filter(|s| !s.imported).collect();
     if a.json {
         let rows: Vec<_> = pending

@@ -3,10 +3,10 @@
 
 use anyhow::Result;
 use clap::Args;
-use natster_proto::global::{MySharesResponse, ShareSummary, ops};
+use natster_proto::global::{MySharesRequest, ShareSummary};
 use serde_json::json;
 
-use crate::context::Selection;
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -25,8 +25,7 @@ pub async fn run(a: LsArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
     let me = ctx.info.account.clone();
     let client = ctx.connect().await?;
-    let shares: MySharesResponse =
-        crate::global::call(&client, &me, ops::MY_SHARES, &json!({})).await?;
+    let shares = ctx.global(&client).call(&MySharesRequest {}).await?;
     let local = ctx.catalog_names();
     let online_of = |catalog: &str| {
         shares

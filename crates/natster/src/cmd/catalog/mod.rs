@@ -7,18 +7,16 @@ pub mod import;
 pub mod inbox;
 pub mod ls;
 pub mod new;
-mod owner_ops;
 pub mod rescan;
 pub mod serve;
 pub mod share;
-mod shares;
 pub mod unshare;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
 use natster_catalog::Catalog;
 
-use crate::context::{Context, Selection};
+use natster_client::{Context, Selection};
 
 /// Make, serve and read catalogs.
 #[derive(Debug, Args)]

@@ -6,8 +6,8 @@ use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use natster_catalog::scan;
 
-use crate::context::Selection;
 use crate::progress::{Progress, human_bytes};
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]

@@ -4,8 +4,8 @@ use anyhow::{Result, anyhow};
 use clap::Args;
 use natster_catalog::scan;
 
-use crate::context::Selection;
 use crate::progress::Progress;
+use natster_client::Selection;
 
 /// Arguments.
 #[derive(Debug, Args)]

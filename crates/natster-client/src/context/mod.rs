@@ -2,16 +2,26 @@
 //! (default home `~/.natster`). The directory is 0700; seeds and the creds
 //! file are 0600 and never leave this machine.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod login;
+mod new;
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use std::path::{Path, PathBuf};
+
 use natster_auth::KeyPair;
-use natster_auth::creds::{Creds, write_secret};
-use natster_auth::keys::Seed;
+use natster_auth::claims::{AccountClaims, AccountNats, OperatorNats};
+use natster_auth::creds::Creds;
+use natster_auth::jwt::{Verifier, decode};
+use natster_auth::keys::{KeyKind, Seed, check_public_key};
 use natster_proto::hub::WellKnown;
-use natster_proto::names::check_context_name;
+use natster_proto::names::{check_catalog_name, check_context_name};
 use serde::{Deserialize, Serialize};
+
+pub use login::Login;
+pub use new::NewContext;
+
+use crate::error::{Error, Result};
+use crate::global::GlobalClient;
+use crate::hub::{HubClient, HubHttp};
 
 /// Env var naming the home directory.
 pub const ENV_HOME: &str = "NATSTER_HOME";
@@ -77,7 +87,11 @@ pub fn home() -> Result<PathBuf> {
     }
     let user_home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| anyhow!("cannot find a home directory: set {ENV_HOME} or HOME"))?;
+        .ok_or_else(|| {
+            Error::bad_request(format!(
+                "cannot find a home directory: set {ENV_HOME} or HOME"
+            ))
+        })?;
     Ok(PathBuf::from(user_home).join(".natster"))
 }
 
@@ -87,12 +101,12 @@ pub fn selected(flag: Option<&str>) -> Result<String> {
         .map(str::to_owned)
         .or_else(|| std::env::var(ENV_CONTEXT).ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "default".into());
-    check_context_name(&name).map_err(|e| anyhow!(e))?;
+    check_context_name(&name).map_err(Error::bad_request)?;
     Ok(name)
 }
 
 /// A context on disk.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Context {
     /// Its directory.
     pub dir: PathBuf,
@@ -102,6 +116,10 @@ pub struct Context {
 
 fn contexts_dir(home: &Path) -> PathBuf {
     home.join("contexts")
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
 }
 
 impl Context {
@@ -117,15 +135,15 @@ impl Context {
         let text = match std::fs::read(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                bail!(
+                return Err(Error::not_found(format!(
                     "no context {name:?} in {}: run `natster init --hub URL` first",
                     home.display()
-                )
+                )));
             }
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+            Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
         };
         let info: ContextInfo = serde_json::from_slice(&text)
-            .with_context(|| format!("{} is corrupt", path.display()))?;
+            .map_err(|e| Error::invalid(format!("{} is corrupt", path.display()), e))?;
         Ok(Self { dir, info })
     }
 
@@ -136,7 +154,7 @@ impl Context {
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+            Err(e) => return Err(Error::io(format!("cannot read {}", dir.display()), e)),
         };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -155,22 +173,23 @@ impl Context {
 
     /// The CLI user's creds.
     pub fn creds(&self) -> Result<Creds> {
-        Creds::read(&self.creds_path()).map_err(|e| anyhow!("{e}"))
+        let path = self.creds_path();
+        Creds::read(&path).map_err(|e| Error::invalid(path.display().to_string(), e))
     }
 
     /// The account signing key (signs user JWTs and activations).
     pub fn signing_key(&self) -> Result<KeyPair> {
         let path = self.dir.join("account-signing.seed");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        Seed::parse(&text, natster_auth::keys::KeyKind::Account)
+        let text = String::from_utf8(read_file(&path)?)
+            .map_err(|e| Error::invalid(path.display().to_string(), e))?;
+        Seed::parse(&text, KeyKind::Account)
             .and_then(|s| s.key_pair())
-            .map_err(|e| anyhow!("{}: {e}", path.display()))
+            .map_err(|e| Error::invalid(path.display().to_string(), e))
     }
 
     /// Where this context keeps catalog `name`.
     pub fn catalog_path(&self, name: &str) -> Result<PathBuf> {
-        natster_proto::names::check_catalog_name(name).map_err(|e| anyhow!(e))?;
+        check_catalog_name(name).map_err(Error::bad_request)?;
         Ok(self.dir.join("catalogs").join(format!("{name}.json")))
     }
 
@@ -186,7 +205,7 @@ impl Context {
                     .strip_suffix(".json")
                     .map(str::to_owned)
             })
-            .filter(|n| natster_proto::names::check_catalog_name(n).is_ok())
+            .filter(|n| check_catalog_name(n).is_ok())
             .collect();
         names.sort();
         names
@@ -196,123 +215,56 @@ impl Context {
     /// it got at init).
     pub fn operator_signing_keys(&self) -> Result<Vec<String>> {
         let path = self.dir.join("operator.jwt");
-        let jwt = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let op = natster_auth::jwt::decode::<natster_auth::claims::OperatorNats>(jwt.trim())
-            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let jwt = String::from_utf8(read_file(&path)?)
+            .map_err(|e| Error::invalid(path.display().to_string(), e))?;
+        let op = decode::<OperatorNats>(jwt.trim())
+            .map_err(|e| Error::invalid(path.display().to_string(), e))?;
         Ok(op.nats.signing_keys)
     }
 
     /// Any account's current claims, from the hub, verified against the
     /// operator this context trusts.
-    pub async fn account_claims(
-        &self,
-        account: &str,
-    ) -> Result<natster_auth::claims::AccountClaims> {
-        natster_auth::keys::check_public_key(account, natster_auth::keys::KeyKind::Account)
-            .map_err(|e| anyhow!("{e}"))?;
-        let hub = natster_hub::client::HubHttp::new(&self.info.hub_url)?;
-        let jwt = hub.account_jwt(account).await?;
-        natster_auth::jwt::Verifier::new(self.operator_signing_keys()?)
-            .verify::<natster_auth::claims::AccountNats>(&jwt)
-            .map_err(|e| anyhow!("the hub's JWT for {account} does not verify: {e}"))
+    pub async fn account_claims(&self, account: &str) -> Result<AccountClaims> {
+        check_public_key(account, KeyKind::Account)
+            .map_err(|e| Error::bad_request(format!("{account:?}: {e}")))?;
+        let jwt = self.hub_http()?.account_jwt(account).await?;
+        Verifier::new(self.operator_signing_keys()?)
+            .verify::<AccountNats>(&jwt)
+            .map_err(|e| Error::invalid(format!("the hub's JWT for {account} does not verify"), e))
     }
 
     /// Connects to NATS as the CLI user.
     pub async fn connect(&self) -> Result<async_nats::Client> {
+        self.login()?.connect("natster-cli").await
+    }
+
+    /// The CLI user's login: what a second connection of the same user
+    /// needs (a download's own connection).
+    pub fn login(&self) -> Result<Login> {
         let creds = self.creds()?;
-        let key = creds.seed.key_pair().map_err(|e| anyhow!("{e}"))?;
-        let urls = self.info.nats_urls.join(",");
-        let opts = natster_client::connect::options(creds.jwt.clone(), key, "natster-cli")
-            .connection_timeout(Duration::from_secs(5));
-        opts.connect(urls.as_str())
-            .await
-            .map_err(|e| anyhow!("cannot connect to NATS at {urls}: {e}"))
+        let key = creds
+            .seed
+            .key_pair()
+            .map_err(|e| Error::invalid("the creds file's seed is unusable", e))?;
+        Ok(Login::new(
+            self.info.nats_urls.clone(),
+            creds.jwt.clone(),
+            key,
+        ))
     }
 
-    /// The CLI user's login for each download's own connection (see
-    /// `natster_catalog::transfer::direct`): the same user as [`Self::connect`].
-    pub fn direct_login(&self) -> Result<natster_catalog::transfer::direct::DirectLogin> {
-        let creds = self.creds()?;
-        let key = creds.seed.key_pair().map_err(|e| anyhow!("{e}"))?;
-        Ok(natster_catalog::transfer::direct::DirectLogin {
-            urls: self.info.nats_urls.clone(),
-            jwt: creds.jwt.clone(),
-            key: std::sync::Arc::new(key),
-        })
+    /// The hub control plane for this account, over `client`.
+    pub fn hub(&self, client: &async_nats::Client) -> HubClient {
+        HubClient::new(client.clone(), &self.info.account)
     }
-}
 
-/// Everything `init` writes for a new context.
-#[derive(Debug)]
-pub struct NewContext {
-    /// Public data.
-    pub info: ContextInfo,
-    /// Account identity key.
-    pub account: KeyPair,
-    /// Account signing key.
-    pub signing: KeyPair,
-    /// CLI user creds.
-    pub creds: Creds,
-    /// Account JWT.
-    pub account_jwt: String,
-    /// Operator JWT.
-    pub operator_jwt: String,
-}
-
-impl NewContext {
-    /// Writes the context into a temp dir and renames it into place, so a
-    /// failure leaves no half-written context behind.
-    pub fn write(&self, home: &Path) -> Result<Context> {
-        use std::os::unix::fs::DirBuilderExt;
-        let contexts = contexts_dir(home);
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&contexts)
-            .with_context(|| format!("cannot create {}", contexts.display()))?;
-        restrict(home)?;
-        restrict(&contexts)?;
-        let dir = contexts.join(&self.info.name);
-        let tmp = contexts.join(format!(".{}.{}.tmp", self.info.name, std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        let result = (|| -> Result<()> {
-            let secret = |file: &str, kp: &KeyPair| -> Result<()> {
-                let seed = Seed::of(kp).map_err(|e| anyhow!("{e}"))?;
-                write_secret(&tmp.join(file), seed.expose().as_bytes()).map_err(|e| anyhow!("{e}"))
-            };
-            secret("account.seed", &self.account)?;
-            secret("account-signing.seed", &self.signing)?;
-            self.creds
-                .write(&tmp.join("user.creds"))
-                .map_err(|e| anyhow!("{e}"))?;
-            write_secret(&tmp.join("account.jwt"), self.account_jwt.as_bytes())
-                .map_err(|e| anyhow!("{e}"))?;
-            write_secret(&tmp.join("operator.jwt"), self.operator_jwt.as_bytes())
-                .map_err(|e| anyhow!("{e}"))?;
-            let json = serde_json::to_vec_pretty(&self.info)?;
-            write_secret(&tmp.join("context.json"), &json).map_err(|e| anyhow!("{e}"))?;
-            std::fs::rename(&tmp, &dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_dir_all(&tmp);
-        }
-        result?;
-        Ok(Context {
-            dir,
-            info: self.info.clone(),
-        })
+    /// The global service for this account, over `client`.
+    pub fn global(&self, client: &async_nats::Client) -> GlobalClient {
+        GlobalClient::new(client.clone(), &self.info.account)
     }
-}
 
-fn restrict(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-        .with_context(|| format!("cannot set permissions of {}", dir.display()))
+    /// The hub's HTTP API.
+    pub fn hub_http(&self) -> Result<HubHttp> {
+        HubHttp::new(&self.info.hub_url)
+    }
 }

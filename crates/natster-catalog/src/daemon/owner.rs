@@ -1,9 +1,9 @@
-//! What `natster catalog serve` answers to its owner beyond `get` and
+//! What the catalog server answers to its owner beyond `get` and
 //! `download`: `access` (who may read the catalog), `share` and `unshare`.
 //!
 //! Signing a share needs the account signing key, which only the owner's
-//! machines hold; this process runs there and loads it exactly as
-//! `natster catalog share` does (the same functions do the work), so a web
+//! machines hold; the catalog server runs there and loads it exactly as
+//! `natster catalog share` does (natster-client's `sharing` does the work), so a web
 //! session of the same account can share without ever holding a seed. The
 //! catalog server lets only the owner's own users reach these operations,
 //! and a web session's credential denies `share`/`unshare` unless the
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use natster_catalog::{OpRequest, OpsHook, ServeControl};
+use natster_client::{Context, Error as ClientError, sharing};
 use natster_proto::ApiResponse;
 use natster_proto::catalog::{
     AccessEntry, AccessResponse, OP_ACCESS, OP_SHARE, OP_UNSHARE, ShareRequest, ShareResponse,
@@ -23,10 +23,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::share::{Refused, share};
-use super::shares::ShareView;
-use super::unshare::unshare;
-use crate::context::Context;
+use super::access::ShareView;
+use crate::server::{OpRequest, OpsHook, ServeControl};
 
 /// Account names looked up at the hub at once for `access`.
 const NAME_LOOKUPS: usize = 8;
@@ -88,7 +86,7 @@ impl NameCache {
     }
 }
 
-/// The hook for [`natster_catalog::ServeConfig::ops`].
+/// The hook for [`crate::ServeConfig::ops`].
 pub(super) fn hook(
     ctx: Context,
     client: async_nats::Client,
@@ -124,11 +122,23 @@ fn ok<T: Serialize>(data: T) -> ApiResponse<Value> {
 
 /// A failure as the envelope: the person's mistakes keep their 4xx, the
 /// rest (hub, global service) is a bad gateway.
-fn failed(e: &anyhow::Error) -> ApiResponse<Value> {
-    match e.downcast_ref::<Refused>() {
-        Some(r) => ApiResponse::err(r.code, r.message.clone()),
-        None => ApiResponse::err(502, format!("{e:#}")),
+fn failed(e: &ClientError) -> ApiResponse<Value> {
+    match e {
+        ClientError::Refused { code, message } => ApiResponse::err(*code, message.clone()),
+        other => ApiResponse::err(502, chain(other)),
     }
+}
+
+/// An error and its sources, one line.
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
 }
 
 impl Owner {
@@ -181,26 +191,29 @@ impl Owner {
     }
 
     async fn share(&self, r: ShareRequest) -> ApiResponse<Value> {
-        let done = match share(
-            &self.ctx,
-            &self.client,
-            &self.catalog,
-            &r.account,
-            r.expires.as_deref(),
-        )
-        .await
+        let expires = match r.expires.as_deref().map(natster_client::duration::parse) {
+            Some(Err(e)) => return ApiResponse::err(400, format!("expires: {e}")),
+            Some(Ok(d)) => Some(d),
+            None => None,
+        };
+        let done = match sharing::share(&self.ctx, &self.client, &self.catalog, &r.account, expires)
+            .await
         {
             Ok(d) => d,
             Err(e) => return failed(&e),
         };
         // Serve the new share now rather than when the feed confirms it.
         self.view.add(&r.account, done.expires_at);
-        eprintln!(
+        tracing::info!(
             "shared {} with {} (asked by a user of your account)",
-            self.catalog, r.account
+            self.catalog,
+            r.account
         );
         if let Some(e) = &done.record_error {
-            eprintln!("warning: the share works but is not in the recipient's inbox yet: {e}");
+            tracing::warn!(
+                "the share works but is not in the recipient's inbox yet: {}",
+                chain(e)
+            );
         }
         ok(ShareResponse {
             catalog: self.catalog.clone(),
@@ -211,13 +224,7 @@ impl Owner {
     }
 
     async fn unshare(&self, r: UnshareRequest) -> ApiResponse<Value> {
-        let done = match unshare(
-            &self.ctx.info.account,
-            &self.client,
-            &self.catalog,
-            &r.account,
-        )
-        .await
+        let done = match sharing::unshare(&self.ctx, &self.client, &self.catalog, &r.account).await
         {
             Ok(d) => d,
             Err(e) => return failed(&e),
@@ -225,12 +232,16 @@ impl Owner {
         // nats-server has cut the account off; stop what it still has in
         // flight here too, without waiting for the feed.
         let stopped = self.view.remove(&r.account, &self.control);
-        eprintln!(
+        tracing::info!(
             "unshared {} from {} (asked by a user of your account); {stopped} transfers stopped",
-            self.catalog, r.account
+            self.catalog,
+            r.account
         );
         if let Some(e) = &done.record_error {
-            eprintln!("warning: revoked, but not recorded with the global service: {e}");
+            tracing::warn!(
+                "revoked, but not recorded with the global service: {}",
+                chain(e)
+            );
         }
         ok(UnshareResponse {
             catalog: self.catalog.clone(),

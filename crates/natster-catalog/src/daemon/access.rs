@@ -12,9 +12,11 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use natster_auth::jwt::now;
-use natster_catalog::ServeControl;
+use natster_client::GlobalClient;
 use natster_proto::feed::{FeedEvent, ShareEnd};
-use natster_proto::global::{MySharesResponse, ops};
+use natster_proto::global::MySharesRequest;
+
+use crate::server::ServeControl;
 
 /// Account -> expiry (unix seconds), for one catalog.
 type Shares = HashMap<String, Option<i64>>;
@@ -47,8 +49,8 @@ impl ShareView {
                 .ok()
                 .and_then(|b| serde_json::from_slice(&b).ok())
                 .unwrap_or_default();
-            eprintln!(
-                "warning: global service unavailable; using {} cached shares",
+            tracing::warn!(
+                "global service unavailable; using {} cached shares",
                 cached.len()
             );
             *view.write() = cached;
@@ -121,9 +123,10 @@ impl ShareView {
 
     /// Reloads from the global service; false if it did not answer.
     async fn refresh(&self, client: &async_nats::Client) -> bool {
-        let r: anyhow::Result<MySharesResponse> =
-            crate::global::call(client, &self.me, ops::MY_SHARES, &serde_json::json!({})).await;
-        let Ok(r) = r else { return false };
+        let global = GlobalClient::new(client.clone(), &self.me);
+        let Ok(r) = global.call(&MySharesRequest {}).await else {
+            return false;
+        };
         let fresh: Shares = r
             .out_shares
             .into_iter()
@@ -149,7 +152,7 @@ impl ShareView {
         {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("warning: cannot follow share changes: {e}");
+                tracing::warn!("cannot follow share changes: {e}");
                 return;
             }
         };
@@ -165,7 +168,7 @@ impl ShareView {
                         }
                         Ok(FeedEvent::ShareRemoved { catalog, account, reason: ShareEnd::Unshared }) if catalog == self.catalog => {
                             let stopped = self.remove(&account, &control);
-                            eprintln!("share of {catalog} with {account} removed; {stopped} transfers stopped");
+                            tracing::info!("share of {catalog} with {account} removed; {stopped} transfers stopped");
                         }
                         // The global service recorded an expiry. The tick
                         // below has usually ended it here already; if the
@@ -173,7 +176,7 @@ impl ShareView {
                         // message is about the old share and changes nothing.
                         Ok(FeedEvent::ShareRemoved { catalog, account, reason: ShareEnd::Expired }) if catalog == self.catalog => {
                             if let Some(stopped) = self.remove_if_expired(&account, &control) {
-                                eprintln!("share of {catalog} with {account} expired; {stopped} transfers stopped");
+                                tracing::info!("share of {catalog} with {account} expired; {stopped} transfers stopped");
                             }
                         }
                         _ => {}
@@ -189,7 +192,7 @@ impl ShareView {
                         .collect();
                     for account in expired {
                         if let Some(stopped) = self.remove_if_expired(&account, &control) {
-                            eprintln!("share of {} with {account} expired; {stopped} transfers stopped", self.catalog);
+                            tracing::info!("share of {} with {account} expired; {stopped} transfers stopped", self.catalog);
                         }
                     }
                 }
