@@ -15,6 +15,8 @@ pub mod catalog;
 pub mod daemon;
 mod error;
 pub mod mime;
+mod range;
+pub mod sample;
 pub mod scan;
 pub mod server;
 pub mod transfer;

@@ -3,6 +3,8 @@
 //! `Result<_, WebError>`; the JSON body is always `{"code": N, "error": "..."}`,
 //! the same envelope the NATS APIs use.
 
+use std::net::SocketAddr;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use natster_proto::ApiResponse;
@@ -53,6 +55,15 @@ pub enum WebError {
     /// The server's configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// The listening address is taken or not ours.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// Binding or serving the HTTP listener failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
@@ -84,18 +95,20 @@ impl WebError {
             },
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            WebError::Config(_) | WebError::Io(_) | WebError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            WebError::Config(_)
+            | WebError::Bind { .. }
+            | WebError::Io(_)
+            | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// What the client is told: internal details stay in the log.
     fn public_message(&self) -> String {
         match self {
-            WebError::Config(_) | WebError::Io(_) | WebError::Internal(_) => {
-                "internal error".to_owned()
-            }
+            WebError::Config(_)
+            | WebError::Bind { .. }
+            | WebError::Io(_)
+            | WebError::Internal(_) => "internal error".to_owned(),
             other => other.to_string(),
         }
     }

@@ -42,6 +42,7 @@ mod spool;
 mod sse;
 
 use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,6 +123,29 @@ pub async fn serve(
     sessions.end_all();
     let _ = std::fs::remove_dir_all(&spool);
     served.map_err(WebError::Io)
+}
+
+/// Binds `listen:port` and returns the listener and the URL people open
+/// (`public_url`, else `http://LISTEN:PORT`, loopback for an unspecified
+/// address).
+pub async fn bind(
+    listen: IpAddr,
+    port: u16,
+    public_url: Option<String>,
+) -> Result<(tokio::net::TcpListener, String), WebError> {
+    let addr = SocketAddr::new(listen, port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| WebError::Bind { addr, source: e })?;
+    let local = listener.local_addr()?;
+    let host = if listen.is_unspecified() {
+        IpAddr::from([127, 0, 0, 1])
+    } else {
+        listen
+    };
+    let url =
+        public_url.unwrap_or_else(|| format!("http://{}", SocketAddr::new(host, local.port())));
+    Ok((listener, url))
 }
 
 /// A fresh 0700 directory for this server's spooled downloads.

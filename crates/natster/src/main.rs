@@ -5,7 +5,6 @@
 
 mod cmd;
 mod progress;
-mod sample;
 mod signal;
 
 use clap::{Parser, Subcommand};

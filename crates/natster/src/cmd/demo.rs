@@ -140,7 +140,7 @@ async fn make_and_share(story: &Story) -> Result<()> {
         3,
         "alice turns a folder of sample media into the catalog `movies`",
     );
-    crate::sample::write(&story.media)?;
+    natster_catalog::sample::write(&story.media)?;
     let args = new::NewArgs {
         name: "movies".into(),
         description: "Alice's sample media".into(),

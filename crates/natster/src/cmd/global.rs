@@ -115,7 +115,7 @@ pub async fn run(args: GlobalArgs) -> Result<()> {
             a.hub_dir.display()
         ));
     }
-    let identity = HubIdentity::load_or_create(&a.hub_dir).map_err(|e| anyhow!("{e}"))?;
+    let identity = HubIdentity::load_or_create(&a.hub_dir)?;
     let url = match a.nats {
         Some(u) => u,
         None => {
@@ -134,7 +134,6 @@ pub async fn run(args: GlobalArgs) -> Result<()> {
         .await
         .map_err(|e| anyhow!("cannot connect to NATS at {url}: {e}"))?;
     println!("global service running against {url}; Ctrl-C stops");
-    natster_global::run(client, config(&identity, None), crate::signal::wait())
-        .await
-        .map_err(|e| anyhow!("{e}"))
+    natster_global::run(client, config(&identity, None), crate::signal::wait()).await?;
+    Ok(())
 }

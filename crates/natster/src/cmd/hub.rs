@@ -114,7 +114,7 @@ async fn up(a: UpArgs) -> Result<()> {
     let info = hub.info();
     // The global service runs inside the hub as a user of the global account;
     // its one-time codes point at the web app.
-    let (web_listener, web_url) = crate::cmd::web::bind(a.listen, a.web_port, None).await?;
+    let (web_listener, web_url) = natster_web::bind(a.listen, a.web_port, None).await?;
     let mut global = crate::cmd::global::Embedded::start(&hub, Some(web_url.clone())).await?;
     // The web app, acting for people with credentials their own CLI signs.
     let web_config = crate::cmd::web::config(hub.identity(), info, &web_url)?;
@@ -164,7 +164,7 @@ fn invite(a: InviteArgs) -> Result<()> {
         ));
     }
     let expires_at = natster_auth::jwt::now() + ttl.as_secs() as i64;
-    let code = natster_hub::invites::create(&dir, expires_at).map_err(|e| anyhow!("{e}"))?;
+    let code = natster_hub::invites::create(&dir, expires_at)?;
     if a.json {
         println!(
             "{}",

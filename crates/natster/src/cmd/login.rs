@@ -56,8 +56,7 @@ pub async fn run(a: LoginArgs, sel: &Selection) -> Result<()> {
         &opts,
         &mut prompt,
     )
-    .await
-    .map_err(|e| anyhow!("{e}"))?;
+    .await?;
     if let Some(e) = &out.record_error {
         eprintln!("warning: the session works but is not recorded with the global service: {e}");
     }

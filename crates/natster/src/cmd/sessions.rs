@@ -1,6 +1,6 @@
 //! `natster sessions ls|revoke`: the web sessions bound to this account.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 
 use natster_client::Selection;
@@ -34,9 +34,7 @@ pub async fn run(a: SessionsArgs, sel: &Selection) -> Result<()> {
     let client = ctx.connect().await?;
     match a.command {
         SessionsCommand::Ls { json } => {
-            let list = natster_web::login::sessions_ls(&client, &ctx.info.account)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
+            let list = natster_web::login::sessions_ls(&client, &ctx.info.account).await?;
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else if list.is_empty() {
@@ -56,9 +54,7 @@ pub async fn run(a: SessionsArgs, sel: &Selection) -> Result<()> {
             }
         }
         SessionsCommand::Revoke { session } => {
-            natster_web::login::sessions_revoke(&client, &ctx.info.account, &session)
-                .await
-                .map_err(|e| anyhow!("{e}"))?;
+            natster_web::login::sessions_revoke(&client, &ctx.info.account, &session).await?;
             println!("revoked session {session}");
         }
     }

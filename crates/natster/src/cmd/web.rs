@@ -1,6 +1,6 @@
 //! `natster web serve`: run the web app alone (`hub up` runs one too).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
@@ -37,35 +37,13 @@ struct ServeArgs {
     public_url: Option<String>,
 }
 
-/// Binds `listen:port` and returns the listener and its public URL.
-pub async fn bind(
-    listen: IpAddr,
-    port: u16,
-    public_url: Option<String>,
-) -> Result<(tokio::net::TcpListener, String)> {
-    let addr = SocketAddr::new(listen, port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr()?;
-    let host = if listen.is_unspecified() {
-        IpAddr::from([127, 0, 0, 1])
-    } else {
-        listen
-    };
-    let url =
-        public_url.unwrap_or_else(|| format!("http://{}", SocketAddr::new(host, local.port())));
-    Ok((listener, url))
-}
-
 /// The web server's configuration from the hub's keys and URLs.
 pub fn config(
     identity: &HubIdentity,
     info: &natster_proto::hub::HubInfo,
     public_url: &str,
 ) -> Result<WebConfig> {
-    let credential = WebCredential::issue(&identity.web.key(), &identity.web.signing)
-        .map_err(|e| anyhow!("{e}"))?;
+    let credential = WebCredential::issue(&identity.web.key(), &identity.web.signing)?;
     Ok(WebConfig::new(
         info.hub_url.clone(),
         info.nats_urls.clone(),
@@ -83,7 +61,7 @@ pub async fn run(args: WebArgs) -> Result<()> {
             a.hub_dir.display()
         ));
     }
-    let identity = HubIdentity::load_or_create(&a.hub_dir).map_err(|e| anyhow!("{e}"))?;
+    let identity = HubIdentity::load_or_create(&a.hub_dir)?;
     let text = std::fs::read(a.hub_dir.join("hub.json")).map_err(|_| {
         anyhow!(
             "no hub.json in {}: is the hub running?",
@@ -91,10 +69,9 @@ pub async fn run(args: WebArgs) -> Result<()> {
         )
     })?;
     let info: natster_proto::hub::HubInfo = serde_json::from_slice(&text)?;
-    let (listener, url) = bind(a.listen, a.port, a.public_url).await?;
+    let (listener, url) = natster_web::bind(a.listen, a.port, a.public_url).await?;
     let config = config(&identity, &info, &url)?;
     println!("web app at {url}; Ctrl-C stops");
-    natster_web::serve(listener, config, crate::signal::wait())
-        .await
-        .map_err(|e| anyhow!("{e}"))
+    natster_web::serve(listener, config, crate::signal::wait()).await?;
+    Ok(())
 }

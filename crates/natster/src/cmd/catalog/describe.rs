@@ -1,6 +1,6 @@
 //! `natster catalog describe NAME HASH DESCRIPTION`.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
 
 use natster_client::Selection;
@@ -20,10 +20,8 @@ pub struct DescribeArgs {
 pub fn run(a: DescribeArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
     let (mut catalog, path) = super::load(&ctx, &a.name)?;
-    catalog
-        .describe(&a.hash, &a.description)
-        .map_err(|e| anyhow!("{e}"))?;
-    catalog.save(&path).map_err(|e| anyhow!("{e}"))?;
+    catalog.describe(&a.hash, &a.description)?;
+    catalog.save(&path)?;
     println!(
         "described {} in {} (revision {})",
         a.hash, a.name, catalog.revision

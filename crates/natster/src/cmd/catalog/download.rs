@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
 use natster_catalog::transfer::direct::DirectLogin;
 use natster_catalog::{ByteRange, CatalogClient, DownloadOptions};
 
-use crate::progress::{Progress, human_bytes};
+use crate::progress::{self, human_bytes};
 use natster_client::Selection;
 
 /// Arguments.
@@ -34,32 +34,6 @@ pub struct DownloadArgs {
     pub json: bool,
 }
 
-fn parse_range(text: &str) -> Result<ByteRange> {
-    let (a, b) = text
-        .split_once('-')
-        .ok_or_else(|| anyhow!("invalid range {text:?}: use START-END"))?;
-    let start: u64 = a
-        .trim()
-        .parse()
-        .map_err(|_| anyhow!("invalid range {text:?}: bad start"))?;
-    let length = match b.trim() {
-        "" => None,
-        end => {
-            let end: u64 = end
-                .parse()
-                .map_err(|_| anyhow!("invalid range {text:?}: bad end"))?;
-            if end < start {
-                return Err(anyhow!("invalid range {text:?}: end before start"));
-            }
-            Some(end - start + 1)
-        }
-    };
-    Ok(ByteRange {
-        offset: start,
-        length,
-    })
-}
-
 /// The CLI user's login, for the download's own connection.
 fn direct_login(ctx: &natster_client::Context) -> Result<DirectLogin> {
     let login = ctx.login()?;
@@ -73,7 +47,11 @@ fn direct_login(ctx: &natster_client::Context) -> Result<DirectLogin> {
 /// Runs it.
 pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
-    let range = a.range.as_deref().map(parse_range).transpose()?;
+    let range = a
+        .range
+        .as_deref()
+        .map(str::parse::<ByteRange>)
+        .transpose()?;
     let owner = a.owner.clone().unwrap_or_else(|| ctx.info.account.clone());
     let owner_claims = ctx.account_claims(&owner).await?;
     let client = ctx.connect().await?;
@@ -82,7 +60,7 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     // A revoked share or a vanished server stops the flow silently (NATS
     // drops it): give up after 10 s without a chunk; `--resume` continues.
     cc.idle_timeout = std::time::Duration::from_secs(10);
-    let bar: Arc<std::sync::Mutex<Option<Progress>>> = Arc::default();
+    let bar = Arc::new(std::sync::OnceLock::<indicatif::ProgressBar>::new());
     let b = bar.clone();
     let label = a
         .out
@@ -93,16 +71,16 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
         resume: a.resume,
         range,
         chunk_size: None,
+        // The first report of a resumed download is where it resumed.
         progress: Some(Arc::new(move |done, total| {
-            let mut g = b.lock().unwrap_or_else(|p| p.into_inner());
-            g.get_or_insert_with(|| Progress::new(label.clone(), total))
-                .update(done);
+            b.get_or_init(|| progress::bar(&label, total, done))
+                .set_position(done);
         })),
     };
     let started = std::time::Instant::now();
     let result = cc.download(&a.hash, &a.out, opts).await;
-    if let Some(p) = bar.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        p.finish();
+    if let Some(b) = bar.get() {
+        b.finish();
     }
     let report = result?;
     let secs = started.elapsed().as_secs_f64();
@@ -135,30 +113,4 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges() {
-        assert_eq!(
-            parse_range("0-1023").unwrap(),
-            ByteRange {
-                offset: 0,
-                length: Some(1024)
-            }
-        );
-        assert_eq!(
-            parse_range("100-").unwrap(),
-            ByteRange {
-                offset: 100,
-                length: None
-            }
-        );
-        for bad in ["", "5", "a-b", "10-5", "-5"] {
-            assert!(parse_range(bad).is_err(), "{bad}");
-        }
-    }
 }

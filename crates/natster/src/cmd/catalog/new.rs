@@ -6,7 +6,7 @@ use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use natster_catalog::scan;
 
-use crate::progress::{Progress, human_bytes};
+use crate::progress::{self, human_bytes};
 use natster_client::Selection;
 
 /// Arguments.
@@ -37,19 +37,18 @@ pub fn run(a: NewArgs, sel: &Selection) -> Result<()> {
     if !a.path.is_dir() {
         bail!("{} is not a directory", a.path.display());
     }
-    let bar_total = std::sync::Mutex::new(None::<Progress>);
+    let label = format!("hashing {}", a.name);
+    let bar = std::sync::OnceLock::new();
     let (catalog, report) = scan::create(&a.name, &a.description, &a.path, &|p| {
-        let mut b = bar_total.lock().unwrap_or_else(|e| e.into_inner());
-        b.get_or_insert_with(|| Progress::new(format!("hashing {}", a.name), p.bytes_total))
-            .update(p.bytes_done);
-    })
-    .map_err(|e| anyhow!("{e}"))?;
-    if let Some(b) = bar_total.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        bar.get_or_init(|| progress::bar(&label, p.bytes_total, 0))
+            .set_position(p.bytes_done);
+    })?;
+    if let Some(b) = bar.get() {
         b.finish();
     }
     std::fs::create_dir_all(out.parent().unwrap_or(&out))
         .map_err(|e| anyhow!("cannot create catalogs dir: {e}"))?;
-    catalog.save(&out).map_err(|e| anyhow!("{e}"))?;
+    catalog.save(&out)?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

@@ -1,10 +1,10 @@
 //! `natster catalog rescan NAME`.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
 use natster_catalog::scan;
 
-use crate::progress::Progress;
+use crate::progress;
 use natster_client::Selection;
 
 /// Arguments.
@@ -21,18 +21,17 @@ pub struct RescanArgs {
 pub fn run(a: RescanArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
     let (mut catalog, path) = super::load(&ctx, &a.name)?;
-    let bar = std::sync::Mutex::new(None::<Progress>);
+    let label = format!("rescanning {}", a.name);
+    let bar = std::sync::OnceLock::new();
     let report = scan::rescan(&mut catalog, &|p| {
-        let mut b = bar.lock().unwrap_or_else(|e| e.into_inner());
-        b.get_or_insert_with(|| Progress::new(format!("rescanning {}", a.name), p.bytes_total))
-            .update(p.bytes_done);
-    })
-    .map_err(|e| anyhow!("{e}"))?;
-    if let Some(b) = bar.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        bar.get_or_init(|| progress::bar(&label, p.bytes_total, 0))
+            .set_position(p.bytes_done);
+    })?;
+    if let Some(b) = bar.get() {
         b.finish();
     }
     if report.changed_anything() {
-        catalog.save(&path).map_err(|e| anyhow!("{e}"))?;
+        catalog.save(&path)?;
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");

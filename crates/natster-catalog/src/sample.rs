@@ -1,19 +1,19 @@
-//! Sample media for the demo, made on the spot: a text file, a PNG image, a
-//! larger binary file. Nothing is downloaded.
+//! Sample media made on the spot, for the demo (and any hub that wants a
+//! catalog to show): a text file, a PNG image, a larger binary file.
+//! Nothing is downloaded.
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{Error, Result};
 
 /// Writes the sample files under `dir`.
 pub fn write(dir: &Path) -> Result<()> {
     let w = |rel: &str, bytes: &[u8]| -> Result<()> {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
     };
     w(
         "notes/welcome.txt",
