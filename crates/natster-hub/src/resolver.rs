@@ -4,23 +4,9 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use natster_proto::resolver::{self, CLAIMS_UPDATE, ClaimsUpdate};
 
 use crate::error::HubError;
-
-#[derive(Deserialize)]
-struct Reply {
-    data: Option<serde_json::Value>,
-    error: Option<ReplyError>,
-}
-
-#[derive(Deserialize)]
-struct ReplyError {
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    code: u16,
-}
 
 /// Pushes account JWTs through a connection of the system account.
 #[derive(Debug, Clone)]
@@ -40,24 +26,15 @@ impl Resolver {
         let mut delay = Duration::from_millis(50);
         let mut last = String::new();
         for _ in 0..12 {
-            let req = self
-                .system
-                .request("$SYS.REQ.CLAIMS.UPDATE", jwt.to_owned().into());
+            let req = self.system.request(CLAIMS_UPDATE, jwt.to_owned().into());
             match tokio::time::timeout(Duration::from_secs(5), req).await {
-                Ok(Ok(msg)) => {
-                    let reply: Reply = serde_json::from_slice(&msg.payload)
-                        .map_err(|e| HubError::Resolver(format!("unreadable reply: {e}")))?;
-                    if let Some(e) = reply.error {
-                        return Err(HubError::Resolver(format!(
-                            "{} ({})",
-                            e.description, e.code
-                        )));
-                    }
-                    if reply.data.is_some() {
-                        return Ok(());
-                    }
-                    last = "empty reply".into();
-                }
+                Ok(Ok(msg)) => match resolver::parse(&msg.payload)
+                    .map_err(|e| HubError::Resolver(format!("unreadable reply: {e}")))?
+                {
+                    ClaimsUpdate::Updated { .. } => return Ok(()),
+                    ClaimsUpdate::Refused(e) => return Err(HubError::Resolver(e.to_string())),
+                    ClaimsUpdate::Empty => last = "empty reply".into(),
+                },
                 Ok(Err(e)) => last = e.to_string(),
                 Err(_) => last = "timed out".into(),
             }
