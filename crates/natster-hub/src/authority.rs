@@ -11,7 +11,7 @@ use crate::accounts;
 use crate::error::HubError;
 use crate::identity::HubIdentity;
 use crate::policy::{Bounds, Change, PolicyError, apply};
-use crate::resolver::Resolver;
+use crate::resolver::{PushError, Resolver};
 use crate::store::{AccountStore, StoreError};
 
 /// Why a registration or change failed.
@@ -29,6 +29,9 @@ pub enum AuthorityError {
     /// Store refused (should not happen for JWTs we sign).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The JWT did not reach nats-server's resolver.
+    #[error(transparent)]
+    Resolver(#[from] PushError),
     /// Hub-side failure.
     #[error(transparent)]
     Hub(#[from] HubError),
@@ -41,7 +44,7 @@ impl AuthorityError {
             AuthorityError::Policy(p) => p.code(),
             AuthorityError::UnknownAccount(_) => 404,
             AuthorityError::Conflict(_) => 409,
-            AuthorityError::Store(_) | AuthorityError::Hub(_) => 500,
+            AuthorityError::Store(_) | AuthorityError::Resolver(_) | AuthorityError::Hub(_) => 500,
         }
     }
 }
@@ -95,7 +98,7 @@ impl Authority {
     }
 
     /// Pushes every stored JWT (after a start, in case the resolver lost some).
-    pub async fn push_all(&self) -> Result<usize, AuthorityError> {
+    pub async fn push_all(&self) -> Result<usize, PushError> {
         let _g = self.lock.lock().await;
         let all = self.store.all();
         for a in &all {

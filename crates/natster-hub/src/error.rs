@@ -28,9 +28,9 @@ pub enum HubError {
     /// A NATS operation failed.
     #[error("NATS: {0}")]
     Nats(String),
-    /// The resolver refused an account JWT.
-    #[error("nats-server refused the account JWT: {0}")]
-    Resolver(String),
+    /// An account JWT did not reach the resolver.
+    #[error(transparent)]
+    Resolver(#[from] crate::resolver::PushError),
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

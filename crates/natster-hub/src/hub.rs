@@ -154,10 +154,7 @@ impl RunningHub {
             grants,
             Resolver::new(system),
         ));
-        authority
-            .push_all()
-            .await
-            .map_err(|e| HubError::Nats(e.to_string()))?;
+        authority.push_all().await?;
 
         let mut tasks = Vec::new();
         let hub_client = identity

@@ -4,9 +4,43 @@
 
 use std::time::Duration;
 
-use natster_proto::resolver::{self, CLAIMS_UPDATE, ClaimsUpdate};
+use natster_client::Backoff;
+use natster_proto::resolver::{self, CLAIMS_UPDATE, ClaimsUpdate, ClaimsUpdateError};
 
-use crate::error::HubError;
+/// Tries per push: with the backoff below, about 13 s of a (re)starting
+/// server before giving up.
+const ATTEMPTS: usize = 12;
+const FIRST_RETRY: Duration = Duration::from_millis(50);
+const MAX_RETRY: Duration = Duration::from_secs(2);
+const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why an account JWT did not reach the resolver.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// nats-server rejected the whole JWT.
+    #[error("nats-server refused the account JWT: {0}")]
+    Refused(#[source] ClaimsUpdateError),
+    /// The reply was not nats-server's verdict.
+    #[error("nats-server refused the account JWT: unreadable reply: {0}")]
+    Unreadable(#[source] serde_json::Error),
+    /// No verdict after every attempt; the last attempt's reason.
+    #[error("NATS: cannot push account JWT: {0}")]
+    NoAnswer(#[from] NoAnswer),
+}
+
+/// Why one attempt got no verdict (worth another try).
+#[derive(Debug, thiserror::Error)]
+pub enum NoAnswer {
+    /// The request failed (no responders while the server restarts, ...).
+    #[error(transparent)]
+    Request(#[from] async_nats::RequestError),
+    /// No reply in time.
+    #[error("timed out")]
+    TimedOut,
+    /// A reply with neither data nor error.
+    #[error("empty reply")]
+    Empty,
+}
 
 /// Pushes account JWTs through a connection of the system account.
 #[derive(Debug, Clone)]
@@ -22,25 +56,27 @@ impl Resolver {
 
     /// Pushes `jwt`. Retries while the server is (re)starting; an explicit
     /// refusal is returned at once.
-    pub async fn push(&self, jwt: &str) -> Result<(), HubError> {
-        let mut delay = Duration::from_millis(50);
-        let mut last = String::new();
-        for _ in 0..12 {
-            let req = self.system.request(CLAIMS_UPDATE, jwt.to_owned().into());
-            match tokio::time::timeout(Duration::from_secs(5), req).await {
-                Ok(Ok(msg)) => match resolver::parse(&msg.payload)
-                    .map_err(|e| HubError::Resolver(format!("unreadable reply: {e}")))?
-                {
-                    ClaimsUpdate::Updated { .. } => return Ok(()),
-                    ClaimsUpdate::Refused(e) => return Err(HubError::Resolver(e.to_string())),
-                    ClaimsUpdate::Empty => last = "empty reply".into(),
-                },
-                Ok(Err(e)) => last = e.to_string(),
-                Err(_) => last = "timed out".into(),
+    pub async fn push(&self, jwt: &str) -> Result<(), PushError> {
+        let mut backoff = Backoff::new(FIRST_RETRY, MAX_RETRY);
+        for _ in 1..ATTEMPTS {
+            match self.push_once(jwt).await {
+                Err(PushError::NoAnswer(_)) => backoff.wait().await,
+                done => return done,
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(2));
         }
-        Err(HubError::Nats(format!("cannot push account JWT: {last}")))
+        self.push_once(jwt).await
+    }
+
+    async fn push_once(&self, jwt: &str) -> Result<(), PushError> {
+        let req = self.system.request(CLAIMS_UPDATE, jwt.to_owned().into());
+        let msg = tokio::time::timeout(REPLY_TIMEOUT, req)
+            .await
+            .map_err(|_| NoAnswer::TimedOut)?
+            .map_err(NoAnswer::Request)?;
+        match resolver::parse(&msg.payload).map_err(PushError::Unreadable)? {
+            ClaimsUpdate::Updated { .. } => Ok(()),
+            ClaimsUpdate::Refused(e) => Err(PushError::Refused(e)),
+            ClaimsUpdate::Empty => Err(NoAnswer::Empty.into()),
+        }
     }
 }
