@@ -183,7 +183,7 @@ impl Authority {
         let _g = self.lock.lock().await;
         natster_proto::names::check_catalog_name(catalog).map_err(PolicyError::BadRequest)?;
         natster_auth::keys::check_public_key(target, natster_auth::keys::KeyKind::Account)
-            .map_err(|e| PolicyError::BadRequest(e.to_string()))?;
+            .map_err(PolicyError::InvalidKey)?;
         if target == owner {
             return Err(PolicyError::BadRequest(
                 "a catalog cannot be shared with its owner".into(),
@@ -278,7 +278,7 @@ pub fn issue_well_known(
     identity: &HubIdentity,
     store: &AccountStore,
     quota: accounts::JetStreamQuota,
-) -> Result<Vec<(String, String)>, AuthorityError> {
+) -> Result<Vec<(String, String)>, HubError> {
     let wk = identity.well_known();
     let mut out = Vec::new();
     for mut claims in [
@@ -288,7 +288,7 @@ pub fn issue_well_known(
         accounts::web(&identity.web, &wk),
     ] {
         claims.iat = store.next_iat(&claims.sub);
-        let jwt = encode(&claims, &identity.operator_signing).map_err(HubError::from)?;
+        let jwt = encode(&claims, &identity.operator_signing)?;
         store.put(&jwt)?;
         out.push((claims.sub.clone(), jwt));
     }

@@ -79,8 +79,7 @@ fn parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, PolicyError> {
             "request larger than {MAX_REQUEST} bytes"
         )));
     }
-    serde_json::from_slice(payload)
-        .map_err(|e| PolicyError::BadRequest(format!("invalid request JSON: {e}")))
+    serde_json::from_slice(payload).map_err(PolicyError::InvalidJson)
 }
 
 async fn handle(authority: &Authority, msg: &async_nats::Message) -> Vec<u8> {
@@ -143,7 +142,7 @@ async fn dispatch(
         hub_ops::IMPORT_ADD => {
             let mut r: ImportAddRequest = parse(p)?;
             natster_auth::keys::check_public_key(&r.owner, natster_auth::keys::KeyKind::Account)
-                .map_err(|e| PolicyError::BadRequest(e.to_string()))?;
+                .map_err(PolicyError::InvalidKey)?;
             if r.service_token.is_empty() && r.stream_token.is_empty() {
                 let g = authority
                     .deposited(&caller, &r.owner, &r.catalog)

@@ -106,8 +106,7 @@ impl RunningHub {
             dir.join("accounts"),
             &identity.operator_signing.public_key(),
         )?;
-        let preload = crate::authority::issue_well_known(&identity, &store, config.jetstream)
-            .map_err(|e| HubError::Corrupt(e.to_string()))?;
+        let preload = crate::authority::issue_well_known(&identity, &store, config.jetstream)?;
 
         let nats_dir = dir.join("nats");
         private_dir(&nats_dir).map_err(|e| HubError::io(&nats_dir, e))?;
@@ -137,16 +136,11 @@ impl RunningHub {
         let ports = match ready_rx.await {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => return Err(e.into()),
-            Err(_) => return Err(HubError::Nats("nats-server supervisor stopped".into())),
+            Err(_) => return Err(HubError::SupervisorStopped),
         };
         let url = ports.nats.first().cloned().unwrap_or_default();
-        let nats_err = |e: async_nats::ConnectError| HubError::Nats(e.to_string());
 
-        let system = identity
-            .system
-            .connect(&url, "natster-hub-system")
-            .await
-            .map_err(nats_err)?;
+        let system = identity.system.connect(&url, "natster-hub-system").await?;
         let grants = crate::grants::GrantStore::open(dir.join("grants"))?;
         let authority = Arc::new(Authority::new(
             identity.clone(),
@@ -157,11 +151,7 @@ impl RunningHub {
         authority.push_all().await?;
 
         let mut tasks = Vec::new();
-        let hub_client = identity
-            .hub
-            .connect(&url, "natster-hub-control")
-            .await
-            .map_err(nats_err)?;
+        let hub_client = identity.hub.connect(&url, "natster-hub-control").await?;
         let control_authority = authority.clone();
         tasks.push(tokio::spawn(async move {
             if let Err(e) = control::serve(hub_client, control_authority).await {

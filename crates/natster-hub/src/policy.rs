@@ -39,11 +39,34 @@ impl Default for Bounds {
 }
 
 /// A refused change, with the API code it maps to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     /// Malformed input (400).
     #[error("{0}")]
     BadRequest(String),
+    /// A request body that is not the JSON of its operation (400).
+    #[error("invalid request JSON: {0}")]
+    InvalidJson(#[source] serde_json::Error),
+    /// Not a public key of the kind asked for (400).
+    #[error(transparent)]
+    InvalidKey(natster_auth::Error),
+    /// An activation token that does not decode (400).
+    #[error("{what} activation: {source}")]
+    UnreadableActivation {
+        /// `service` or `stream`.
+        what: &'static str,
+        /// Cause.
+        source: natster_auth::Error,
+    },
+    /// An activation token that is not valid for the owner now: bad
+    /// signature, untrusted signer, expired (403).
+    #[error("{what} activation: {source}")]
+    InvalidActivation {
+        /// `service` or `stream`.
+        what: &'static str,
+        /// Cause.
+        source: natster_auth::Error,
+    },
     /// Not allowed (403).
     #[error("{0}")]
     Forbidden(String),
@@ -59,8 +82,11 @@ impl PolicyError {
     /// The API status code.
     pub fn code(&self) -> u16 {
         match self {
-            PolicyError::BadRequest(_) => 400,
-            PolicyError::Forbidden(_) => 403,
+            PolicyError::BadRequest(_)
+            | PolicyError::InvalidJson(_)
+            | PolicyError::InvalidKey(_)
+            | PolicyError::UnreadableActivation { .. } => 400,
+            PolicyError::Forbidden(_) | PolicyError::InvalidActivation { .. } => 403,
             PolicyError::NotFound(_) => 404,
             PolicyError::Limit(_) => 409,
         }
@@ -199,7 +225,7 @@ pub fn apply(
             at,
         } => {
             check_catalog_name(catalog).map_err(bad)?;
-            check_public_key(account, KeyKind::Account).map_err(|e| bad(e.to_string()))?;
+            check_public_key(account, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
             let mut found = false;
             for e in nats
                 .exports
@@ -232,7 +258,7 @@ pub fn apply(
             now,
         } => {
             check_catalog_name(catalog).map_err(bad)?;
-            check_public_key(owner, KeyKind::Account).map_err(|e| bad(e.to_string()))?;
+            check_public_key(owner, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
             if *owner == me {
                 return Err(bad("an account cannot import its own catalog"));
             }
@@ -289,7 +315,7 @@ pub fn apply(
         }
         Change::RemoveImport { owner, catalog } => {
             check_catalog_name(catalog).map_err(bad)?;
-            check_public_key(owner, KeyKind::Account).map_err(|e| bad(e.to_string()))?;
+            check_public_key(owner, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
             let before = nats.imports.len();
             nats.imports
                 .retain(|i| !is_catalog_import(i, &me, owner, catalog));
@@ -300,7 +326,7 @@ pub fn apply(
             }
         }
         Change::RevokeUser { user, at } => {
-            check_public_key(user, KeyKind::User).map_err(|e| bad(e.to_string()))?;
+            check_public_key(user, KeyKind::User).map_err(PolicyError::InvalidKey)?;
             if !nats.revocations.contains_key(user)
                 && nats.revocations.len() >= bounds.max_user_revocations
             {
@@ -333,8 +359,8 @@ pub fn check_activation(
     } else {
         "stream"
     };
-    let act =
-        decode::<ActivationNats>(token).map_err(|e| bad(format!("{what} activation: {e}")))?;
+    let act = decode::<ActivationNats>(token)
+        .map_err(|source| PolicyError::UnreadableActivation { what, source })?;
     if act.sub != importer {
         return Err(PolicyError::Forbidden(format!(
             "{what} activation was issued to another account"
@@ -349,7 +375,7 @@ pub fn check_activation(
     Verifier::for_account(owner)
         .at(now)
         .check(&act)
-        .map_err(|e| PolicyError::Forbidden(format!("{what} activation: {e}")))?;
+        .map_err(|source| PolicyError::InvalidActivation { what, source })?;
     if act.nats.subject != subject || act.nats.kind != Some(kind) {
         return Err(PolicyError::Forbidden(format!(
             "{what} activation does not grant {subject}"
