@@ -10,7 +10,7 @@ use tokio::sync::Mutex;
 use crate::accounts;
 use crate::error::HubError;
 use crate::identity::HubIdentity;
-use crate::policy::{Bounds, Change, PolicyError, apply};
+use crate::policy::{Bounds, CatalogImport, Change, PolicyError, apply};
 use crate::resolver::{PushError, Resolver};
 use crate::store::{AccountStore, StoreError};
 
@@ -161,8 +161,8 @@ impl Authority {
             return Ok(current.jwt);
         }
         let jwt = self.commit(claims).await?;
-        if let Change::AddImport { owner, .. } = &change {
-            if let Some(o) = self.store.get(owner) {
+        if let Change::AddImport(import) = &change {
+            if let Some(o) = self.store.get(&import.owner) {
                 self.resolver.push(&o.jwt).await?;
             }
         }
@@ -253,14 +253,14 @@ impl Authority {
             .get(owner)
             .ok_or_else(|| AuthorityError::UnknownAccount(owner.to_owned()))?
             .claims;
-        Ok(Change::AddImport {
+        Ok(Change::AddImport(Box::new(CatalogImport {
             owner: owner.to_owned(),
-            owner_claims: Box::new(owner_claims),
+            owner_claims,
             catalog,
             service_token,
             stream_token,
             now: now(),
-        })
+        })))
     }
 
     fn is_well_known(&self, account: &str) -> bool {

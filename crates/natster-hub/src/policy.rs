@@ -119,21 +119,8 @@ pub enum Change {
         /// Unix seconds.
         at: i64,
     },
-    /// Import `owner`'s `catalog` with activation tokens.
-    AddImport {
-        /// Owner account.
-        owner: String,
-        /// Owner's current claims (to check the tokens' signer and the exports).
-        owner_claims: Box<AccountClaims>,
-        /// Catalog name.
-        catalog: String,
-        /// Service activation.
-        service_token: String,
-        /// Stream activation.
-        stream_token: String,
-        /// Unix seconds, for expiry checks.
-        now: i64,
-    },
+    /// Import another account's catalog with activation tokens.
+    AddImport(Box<CatalogImport>),
     /// Remove the import of `owner`'s `catalog`.
     RemoveImport {
         /// Owner account.
@@ -148,6 +135,23 @@ pub enum Change {
         /// Unix seconds.
         at: i64,
     },
+}
+
+/// An import of `owner`'s `catalog`, with the tokens that grant it.
+#[derive(Debug, Clone)]
+pub struct CatalogImport {
+    /// Owner account.
+    pub owner: String,
+    /// Owner's current claims (to check the tokens' signer and the exports).
+    pub owner_claims: AccountClaims,
+    /// Catalog name.
+    pub catalog: String,
+    /// Service activation.
+    pub service_token: String,
+    /// Stream activation.
+    pub stream_token: String,
+    /// Unix seconds, for expiry checks.
+    pub now: i64,
 }
 
 fn catalog_exports(owner: &str, catalog: &str) -> [Export; 2] {
@@ -184,160 +188,204 @@ pub fn apply(
     change: &Change,
     bounds: Bounds,
 ) -> Result<(), PolicyError> {
-    let me = claims.sub.clone();
+    let me = claims.sub.as_str();
     let nats = &mut claims.nats;
     match change {
-        Change::AddCatalog { catalog } => {
-            check_catalog_name(catalog).map_err(bad)?;
-            if nats
-                .exports
-                .iter()
-                .any(|e| is_catalog_export(e, &me, catalog))
-            {
-                return Ok(()); // already exported: idempotent
-            }
-            let catalogs = nats
-                .exports
-                .iter()
-                .filter(|e| e.kind == ExportType::Service)
-                .count();
-            if catalogs >= bounds.max_catalogs {
-                return Err(PolicyError::Limit(format!(
-                    "at most {} catalogs can be exported",
-                    bounds.max_catalogs
-                )));
-            }
-            nats.exports.extend(catalog_exports(&me, catalog));
-        }
-        Change::RemoveCatalog { catalog } => {
-            check_catalog_name(catalog).map_err(bad)?;
-            let before = nats.exports.len();
-            nats.exports.retain(|e| !is_catalog_export(e, &me, catalog));
-            if nats.exports.len() == before {
-                return Err(PolicyError::NotFound(format!(
-                    "catalog {catalog} is not exported"
-                )));
-            }
-        }
+        Change::AddCatalog { catalog } => add_catalog(nats, me, catalog, bounds),
+        Change::RemoveCatalog { catalog } => remove_catalog(nats, me, catalog),
         Change::Revoke {
             catalog,
             account,
             at,
-        } => {
-            check_catalog_name(catalog).map_err(bad)?;
-            check_public_key(account, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
-            let mut found = false;
-            for e in nats
-                .exports
-                .iter_mut()
-                .filter(|e| is_catalog_export(e, &me, catalog))
-            {
-                found = true;
-                if !e.revocations.contains_key(account)
-                    && e.revocations.len() >= bounds.max_revocations
-                {
-                    return Err(PolicyError::Limit(format!(
-                        "at most {} revocations per catalog",
-                        bounds.max_revocations
-                    )));
-                }
-                e.revocations.insert(account.clone(), *at);
-            }
-            if !found {
-                return Err(PolicyError::NotFound(format!(
-                    "catalog {catalog} is not exported"
-                )));
-            }
-        }
-        Change::AddImport {
-            owner,
-            owner_claims,
-            catalog,
-            service_token,
-            stream_token,
-            now,
-        } => {
-            check_catalog_name(catalog).map_err(bad)?;
-            check_public_key(owner, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
-            if *owner == me {
-                return Err(bad("an account cannot import its own catalog"));
-            }
-            if owner_claims.sub != *owner {
-                return Err(bad("owner claims do not match the owner"));
-            }
-            let service_subject = subjects::catalog_import(&me, owner, catalog);
-            let media_subject = subjects::media_import(&me, owner, catalog);
-            check_activation(
-                service_token,
-                &me,
-                owner_claims,
-                &service_subject,
-                ExportType::Service,
-                *now,
-            )?;
-            check_activation(
-                stream_token,
-                &me,
-                owner_claims,
-                &media_subject,
-                ExportType::Stream,
-                *now,
-            )?;
-            nats.imports
-                .retain(|i| !is_catalog_import(i, &me, owner, catalog));
-            let imported = nats
-                .imports
-                .iter()
-                .filter(|i| i.kind == ExportType::Service)
-                .count();
-            if imported >= bounds.max_imports {
-                return Err(PolicyError::Limit(format!(
-                    "at most {} catalogs can be imported",
-                    bounds.max_imports
-                )));
-            }
-            let mut service = Import::new(
-                format!("catalog:{owner}:{catalog}"),
-                service_subject,
-                owner.clone(),
-                ExportType::Service,
-            );
-            service.token = service_token.clone();
-            let mut media = Import::new(
-                format!("media:{owner}:{catalog}"),
-                media_subject,
-                owner.clone(),
-                ExportType::Stream,
-            );
-            media.token = stream_token.clone();
-            nats.imports.push(service);
-            nats.imports.push(media);
-        }
-        Change::RemoveImport { owner, catalog } => {
-            check_catalog_name(catalog).map_err(bad)?;
-            check_public_key(owner, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
-            let before = nats.imports.len();
-            nats.imports
-                .retain(|i| !is_catalog_import(i, &me, owner, catalog));
-            if nats.imports.len() == before {
-                return Err(PolicyError::NotFound(format!(
-                    "{catalog} of {owner} is not imported"
-                )));
-            }
-        }
-        Change::RevokeUser { user, at } => {
-            check_public_key(user, KeyKind::User).map_err(PolicyError::InvalidKey)?;
-            if !nats.revocations.contains_key(user)
-                && nats.revocations.len() >= bounds.max_user_revocations
-            {
-                return Err(PolicyError::Limit(format!(
-                    "at most {} user revocations",
-                    bounds.max_user_revocations
-                )));
-            }
-            nats.revocations.insert(user.clone(), *at);
-        }
+        } => revoke(nats, me, catalog, account, *at, bounds),
+        Change::AddImport(import) => add_import(nats, me, import, bounds),
+        Change::RemoveImport { owner, catalog } => remove_import(nats, me, owner, catalog),
+        Change::RevokeUser { user, at } => revoke_user(nats, user, *at, bounds),
     }
+}
+
+fn add_catalog(
+    nats: &mut AccountNats,
+    me: &str,
+    catalog: &str,
+    bounds: Bounds,
+) -> Result<(), PolicyError> {
+    check_catalog_name(catalog).map_err(bad)?;
+    if nats
+        .exports
+        .iter()
+        .any(|e| is_catalog_export(e, me, catalog))
+    {
+        return Ok(()); // already exported: idempotent
+    }
+    let catalogs = nats
+        .exports
+        .iter()
+        .filter(|e| e.kind == ExportType::Service)
+        .count();
+    if catalogs >= bounds.max_catalogs {
+        return Err(PolicyError::Limit(format!(
+            "at most {} catalogs can be exported",
+            bounds.max_catalogs
+        )));
+    }
+    nats.exports.extend(catalog_exports(me, catalog));
+    Ok(())
+}
+
+fn remove_catalog(nats: &mut AccountNats, me: &str, catalog: &str) -> Result<(), PolicyError> {
+    check_catalog_name(catalog).map_err(bad)?;
+    let before = nats.exports.len();
+    nats.exports.retain(|e| !is_catalog_export(e, me, catalog));
+    if nats.exports.len() == before {
+        return Err(not_exported(catalog));
+    }
+    Ok(())
+}
+
+fn not_exported(catalog: &str) -> PolicyError {
+    PolicyError::NotFound(format!("catalog {catalog} is not exported"))
+}
+
+fn revoke(
+    nats: &mut AccountNats,
+    me: &str,
+    catalog: &str,
+    account: &str,
+    at: i64,
+    bounds: Bounds,
+) -> Result<(), PolicyError> {
+    check_catalog_name(catalog).map_err(bad)?;
+    check_public_key(account, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
+    let mut found = false;
+    for e in nats
+        .exports
+        .iter_mut()
+        .filter(|e| is_catalog_export(e, me, catalog))
+    {
+        found = true;
+        if !e.revocations.contains_key(account) && e.revocations.len() >= bounds.max_revocations {
+            return Err(PolicyError::Limit(format!(
+                "at most {} revocations per catalog",
+                bounds.max_revocations
+            )));
+        }
+        e.revocations.insert(account.to_owned(), at);
+    }
+    if !found {
+        return Err(not_exported(catalog));
+    }
+    Ok(())
+}
+
+fn add_import(
+    nats: &mut AccountNats,
+    me: &str,
+    import: &CatalogImport,
+    bounds: Bounds,
+) -> Result<(), PolicyError> {
+    let CatalogImport {
+        owner,
+        owner_claims,
+        catalog,
+        ..
+    } = import;
+    check_catalog_name(catalog).map_err(bad)?;
+    check_public_key(owner, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
+    if owner == me {
+        return Err(bad("an account cannot import its own catalog"));
+    }
+    if owner_claims.sub != *owner {
+        return Err(bad("owner claims do not match the owner"));
+    }
+    let [service, media] = catalog_imports(me, import);
+    check_activation(
+        &service.token,
+        me,
+        owner_claims,
+        &service.subject,
+        ExportType::Service,
+        import.now,
+    )?;
+    check_activation(
+        &media.token,
+        me,
+        owner_claims,
+        &media.subject,
+        ExportType::Stream,
+        import.now,
+    )?;
+    nats.imports
+        .retain(|i| !is_catalog_import(i, me, owner, catalog));
+    let imported = nats
+        .imports
+        .iter()
+        .filter(|i| i.kind == ExportType::Service)
+        .count();
+    if imported >= bounds.max_imports {
+        return Err(PolicyError::Limit(format!(
+            "at most {} catalogs can be imported",
+            bounds.max_imports
+        )));
+    }
+    nats.imports.extend([service, media]);
+    Ok(())
+}
+
+/// The service and media imports of `import`, each with its token.
+fn catalog_imports(me: &str, import: &CatalogImport) -> [Import; 2] {
+    let CatalogImport { owner, catalog, .. } = import;
+    let mut service = Import::new(
+        format!("catalog:{owner}:{catalog}"),
+        subjects::catalog_import(me, owner, catalog),
+        owner.clone(),
+        ExportType::Service,
+    );
+    service.token = import.service_token.clone();
+    let mut media = Import::new(
+        format!("media:{owner}:{catalog}"),
+        subjects::media_import(me, owner, catalog),
+        owner.clone(),
+        ExportType::Stream,
+    );
+    media.token = import.stream_token.clone();
+    [service, media]
+}
+
+fn remove_import(
+    nats: &mut AccountNats,
+    me: &str,
+    owner: &str,
+    catalog: &str,
+) -> Result<(), PolicyError> {
+    check_catalog_name(catalog).map_err(bad)?;
+    check_public_key(owner, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
+    let before = nats.imports.len();
+    nats.imports
+        .retain(|i| !is_catalog_import(i, me, owner, catalog));
+    if nats.imports.len() == before {
+        return Err(PolicyError::NotFound(format!(
+            "{catalog} of {owner} is not imported"
+        )));
+    }
+    Ok(())
+}
+
+fn revoke_user(
+    nats: &mut AccountNats,
+    user: &str,
+    at: i64,
+    bounds: Bounds,
+) -> Result<(), PolicyError> {
+    check_public_key(user, KeyKind::User).map_err(PolicyError::InvalidKey)?;
+    if !nats.revocations.contains_key(user) && nats.revocations.len() >= bounds.max_user_revocations
+    {
+        return Err(PolicyError::Limit(format!(
+            "at most {} user revocations",
+            bounds.max_user_revocations
+        )));
+    }
+    nats.revocations.insert(user.to_owned(), at);
     Ok(())
 }
 
@@ -408,4 +456,114 @@ pub fn check_activation(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::error::Error as _;
+
+    use natster_auth::KeyPair;
+
+    use super::*;
+
+    fn account() -> AccountClaims {
+        Claims::new(KeyPair::new_account().public_key(), AccountNats::new())
+    }
+
+    fn catalog(name: &str) -> Change {
+        Change::AddCatalog {
+            catalog: name.into(),
+        }
+    }
+
+    #[test]
+    fn exports_are_idempotent_bounded_and_removable() {
+        let mut c = account();
+        let bounds = Bounds {
+            max_catalogs: 1,
+            ..Bounds::default()
+        };
+        apply(&mut c, &catalog("movies"), bounds).unwrap();
+        apply(&mut c, &catalog("movies"), bounds).unwrap();
+        assert_eq!(c.nats.exports.len(), 2, "service + media, once");
+        let e = apply(&mut c, &catalog("music"), bounds).unwrap_err();
+        assert_eq!(e.code(), 409, "{e}");
+        let remove = Change::RemoveCatalog {
+            catalog: "movies".into(),
+        };
+        apply(&mut c, &remove, bounds).unwrap();
+        assert!(c.nats.exports.is_empty());
+        assert_eq!(apply(&mut c, &remove, bounds).unwrap_err().code(), 404);
+    }
+
+    #[test]
+    fn a_revocation_needs_the_export_and_an_account_key() {
+        let mut c = account();
+        let bounds = Bounds::default();
+        let revoke = |account: &str| Change::Revoke {
+            catalog: "movies".into(),
+            account: account.into(),
+            at: 7,
+        };
+        let bob = KeyPair::new_account().public_key();
+        assert_eq!(
+            apply(&mut c, &revoke(&bob), bounds).unwrap_err().code(),
+            404
+        );
+        apply(&mut c, &catalog("movies"), bounds).unwrap();
+        apply(&mut c, &revoke(&bob), bounds).unwrap();
+        assert!(c.nats.exports.iter().all(|e| e.revocations[&bob] == 7));
+
+        let user = KeyPair::new_user().public_key();
+        let e = apply(&mut c, &revoke(&user), bounds).unwrap_err();
+        assert_eq!(e.code(), 400, "{e}");
+        assert!(
+            matches!(&e, PolicyError::InvalidKey(k) if k.kind() == natster_auth::ErrorKind::InvalidKey),
+            "the key error is kept: {e:?}"
+        );
+    }
+
+    #[test]
+    fn user_revocations_are_bounded_and_need_a_user_key() {
+        let mut c = account();
+        let bounds = Bounds {
+            max_user_revocations: 1,
+            ..Bounds::default()
+        };
+        let revoke = |user: String| Change::RevokeUser { user, at: 1 };
+        let first = KeyPair::new_user().public_key();
+        apply(&mut c, &revoke(first.clone()), bounds).unwrap();
+        apply(&mut c, &revoke(first), bounds).unwrap();
+        let e = apply(&mut c, &revoke(KeyPair::new_user().public_key()), bounds).unwrap_err();
+        assert_eq!(e.code(), 409, "{e}");
+        let e = apply(&mut c, &revoke("U-not-a-key".into()), bounds).unwrap_err();
+        assert_eq!(e.code(), 400, "{e}");
+    }
+
+    #[test]
+    fn an_import_needs_valid_tokens_from_another_account() {
+        let mut me = account();
+        let mut owner = account();
+        apply(&mut owner, &catalog("movies"), Bounds::default()).unwrap();
+        let import = |owner_claims: &AccountClaims, token: &str| {
+            Change::AddImport(Box::new(CatalogImport {
+                owner: owner_claims.sub.clone(),
+                owner_claims: owner_claims.clone(),
+                catalog: "movies".into(),
+                service_token: token.into(),
+                stream_token: token.into(),
+                now: 0,
+            }))
+        };
+        let e = apply(&mut me, &import(&owner, "garbage"), Bounds::default()).unwrap_err();
+        assert_eq!(e.code(), 400, "{e}");
+        assert_eq!(e.to_string().split(':').next(), Some("service activation"));
+        assert!(e.source().is_some(), "the decode error is kept: {e:?}");
+        let own = me.clone();
+        let e = apply(&mut me, &import(&own, "garbage"), Bounds::default()).unwrap_err();
+        assert_eq!(e.to_string(), "an account cannot import its own catalog");
+        assert!(me.nats.imports.is_empty());
+    }
 }
