@@ -10,7 +10,7 @@ use tokio::sync::Mutex;
 use crate::accounts;
 use crate::error::HubError;
 use crate::identity::HubIdentity;
-use crate::policy::{Bounds, CatalogImport, Change, PolicyError, apply};
+use crate::policy::{Bounds, CatalogImport, Change, PolicyError, apply, check_tokens};
 use crate::resolver::{PushError, Resolver};
 use crate::store::{AccountStore, StoreError};
 
@@ -178,8 +178,6 @@ impl Authority {
         target: &str,
         grant: crate::grants::Grant,
     ) -> Result<String, AuthorityError> {
-        use natster_auth::claims::ExportType;
-        use natster_proto::subjects;
         let _g = self.lock.lock().await;
         natster_proto::names::check_catalog_name(catalog).map_err(PolicyError::BadRequest)?;
         natster_auth::keys::check_public_key(target, natster_auth::keys::KeyKind::Account)
@@ -197,22 +195,13 @@ impl Authority {
         if self.store.get(target).is_none() || self.is_well_known(target) {
             return Err(AuthorityError::UnknownAccount(target.to_owned()));
         }
-        let t = now();
-        crate::policy::check_activation(
+        check_tokens(
+            target,
+            &current.claims,
+            catalog,
             &grant.service_token,
-            target,
-            &current.claims,
-            &subjects::catalog_import(target, owner, catalog),
-            ExportType::Service,
-            t,
-        )?;
-        crate::policy::check_activation(
             &grant.stream_token,
-            target,
-            &current.claims,
-            &subjects::media_import(target, owner, catalog),
-            ExportType::Stream,
-            t,
+            now(),
         )?;
         self.grants.put(target, owner, catalog, &grant)?;
         Ok(current.jwt)

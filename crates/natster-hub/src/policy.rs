@@ -298,21 +298,12 @@ fn add_import(
     if owner_claims.sub != *owner {
         return Err(bad("owner claims do not match the owner"));
     }
-    let [service, media] = catalog_imports(me, import);
-    check_activation(
-        &service.token,
+    check_tokens(
         me,
         owner_claims,
-        &service.subject,
-        ExportType::Service,
-        import.now,
-    )?;
-    check_activation(
-        &media.token,
-        me,
-        owner_claims,
-        &media.subject,
-        ExportType::Stream,
+        catalog,
+        &import.service_token,
+        &import.stream_token,
         import.now,
     )?;
     nats.imports
@@ -328,7 +319,7 @@ fn add_import(
             bounds.max_imports
         )));
     }
-    nats.imports.extend([service, media]);
+    nats.imports.extend(catalog_imports(me, import));
     Ok(())
 }
 
@@ -387,6 +378,36 @@ fn revoke_user(
     }
     nats.revocations.insert(user.to_owned(), at);
     Ok(())
+}
+
+/// Checks the two activation tokens that grant `importer` the `owner`'s
+/// `catalog`: one for the catalog service, one for its media stream.
+pub fn check_tokens(
+    importer: &str,
+    owner: &AccountClaims,
+    catalog: &str,
+    service_token: &str,
+    stream_token: &str,
+    now: i64,
+) -> Result<(), PolicyError> {
+    let service = subjects::catalog_import(importer, &owner.sub, catalog);
+    check_activation(
+        service_token,
+        importer,
+        owner,
+        &service,
+        ExportType::Service,
+        now,
+    )?;
+    let media = subjects::media_import(importer, &owner.sub, catalog);
+    check_activation(
+        stream_token,
+        importer,
+        owner,
+        &media,
+        ExportType::Stream,
+        now,
+    )
 }
 
 /// Checks an activation token before it goes into an import: it must grant
