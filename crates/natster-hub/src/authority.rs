@@ -10,8 +10,8 @@ use tokio::sync::Mutex;
 use crate::accounts;
 use crate::error::HubError;
 use crate::identity::HubIdentity;
-use crate::policy::{Bounds, Change, PolicyError, apply};
-use crate::resolver::Resolver;
+use crate::policy::{Bounds, CatalogImport, Change, PolicyError, apply, check_tokens};
+use crate::resolver::{PushError, Resolver};
 use crate::store::{AccountStore, StoreError};
 
 /// Why a registration or change failed.
@@ -29,6 +29,9 @@ pub enum AuthorityError {
     /// Store refused (should not happen for JWTs we sign).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The JWT did not reach nats-server's resolver.
+    #[error(transparent)]
+    Resolver(#[from] PushError),
     /// Hub-side failure.
     #[error(transparent)]
     Hub(#[from] HubError),
@@ -41,7 +44,7 @@ impl AuthorityError {
             AuthorityError::Policy(p) => p.code(),
             AuthorityError::UnknownAccount(_) => 404,
             AuthorityError::Conflict(_) => 409,
-            AuthorityError::Store(_) | AuthorityError::Hub(_) => 500,
+            AuthorityError::Store(_) | AuthorityError::Resolver(_) | AuthorityError::Hub(_) => 500,
         }
     }
 }
@@ -95,7 +98,7 @@ impl Authority {
     }
 
     /// Pushes every stored JWT (after a start, in case the resolver lost some).
-    pub async fn push_all(&self) -> Result<usize, AuthorityError> {
+    pub async fn push_all(&self) -> Result<usize, PushError> {
         let _g = self.lock.lock().await;
         let all = self.store.all();
         for a in &all {
@@ -158,8 +161,8 @@ impl Authority {
             return Ok(current.jwt);
         }
         let jwt = self.commit(claims).await?;
-        if let Change::AddImport { owner, .. } = &change {
-            if let Some(o) = self.store.get(owner) {
+        if let Change::AddImport(import) = &change {
+            if let Some(o) = self.store.get(&import.owner) {
                 self.resolver.push(&o.jwt).await?;
             }
         }
@@ -175,12 +178,10 @@ impl Authority {
         target: &str,
         grant: crate::grants::Grant,
     ) -> Result<String, AuthorityError> {
-        use natster_auth::claims::ExportType;
-        use natster_proto::subjects;
         let _g = self.lock.lock().await;
         natster_proto::names::check_catalog_name(catalog).map_err(PolicyError::BadRequest)?;
         natster_auth::keys::check_public_key(target, natster_auth::keys::KeyKind::Account)
-            .map_err(|e| PolicyError::BadRequest(e.to_string()))?;
+            .map_err(PolicyError::InvalidKey)?;
         if target == owner {
             return Err(PolicyError::BadRequest(
                 "a catalog cannot be shared with its owner".into(),
@@ -194,22 +195,13 @@ impl Authority {
         if self.store.get(target).is_none() || self.is_well_known(target) {
             return Err(AuthorityError::UnknownAccount(target.to_owned()));
         }
-        let t = now();
-        crate::policy::check_activation(
+        check_tokens(
+            target,
+            &current.claims,
+            catalog,
             &grant.service_token,
-            target,
-            &current.claims,
-            &subjects::catalog_import(target, owner, catalog),
-            ExportType::Service,
-            t,
-        )?;
-        crate::policy::check_activation(
             &grant.stream_token,
-            target,
-            &current.claims,
-            &subjects::media_import(target, owner, catalog),
-            ExportType::Stream,
-            t,
+            now(),
         )?;
         self.grants.put(target, owner, catalog, &grant)?;
         Ok(current.jwt)
@@ -250,14 +242,14 @@ impl Authority {
             .get(owner)
             .ok_or_else(|| AuthorityError::UnknownAccount(owner.to_owned()))?
             .claims;
-        Ok(Change::AddImport {
+        Ok(Change::AddImport(Box::new(CatalogImport {
             owner: owner.to_owned(),
-            owner_claims: Box::new(owner_claims),
+            owner_claims,
             catalog,
             service_token,
             stream_token,
             now: now(),
-        })
+        })))
     }
 
     fn is_well_known(&self, account: &str) -> bool {
@@ -275,7 +267,7 @@ pub fn issue_well_known(
     identity: &HubIdentity,
     store: &AccountStore,
     quota: accounts::JetStreamQuota,
-) -> Result<Vec<(String, String)>, AuthorityError> {
+) -> Result<Vec<(String, String)>, HubError> {
     let wk = identity.well_known();
     let mut out = Vec::new();
     for mut claims in [
@@ -285,7 +277,7 @@ pub fn issue_well_known(
         accounts::web(&identity.web, &wk),
     ] {
         claims.iat = store.next_iat(&claims.sub);
-        let jwt = encode(&claims, &identity.operator_signing).map_err(HubError::from)?;
+        let jwt = encode(&claims, &identity.operator_signing)?;
         store.put(&jwt)?;
         out.push((claims.sub.clone(), jwt));
     }

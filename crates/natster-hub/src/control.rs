@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use natster_auth::jwt::now;
+use natster_auth::keys::{KeyKind, check_public_key};
 use natster_proto::ApiResponse;
 use natster_proto::hub::{
     AccountJwtResponse, ExportAddRequest, ExportRemoveRequest, GrantRequest, ImportAddRequest,
@@ -79,8 +80,7 @@ fn parse<T: DeserializeOwned>(payload: &[u8]) -> Result<T, PolicyError> {
             "request larger than {MAX_REQUEST} bytes"
         )));
     }
-    serde_json::from_slice(payload)
-        .map_err(|e| PolicyError::BadRequest(format!("invalid request JSON: {e}")))
+    serde_json::from_slice(payload).map_err(PolicyError::InvalidJson)
 }
 
 async fn handle(authority: &Authority, msg: &async_nats::Message) -> Vec<u8> {
@@ -115,21 +115,7 @@ async fn dispatch(
         hub_ops::EXPORT_REMOVE => Change::RemoveCatalog {
             catalog: parse::<ExportRemoveRequest>(p)?.catalog,
         },
-        hub_ops::EXPORT_REVOKE => {
-            let r: RevokeRequest = parse(p)?;
-            let jwt = authority
-                .change(
-                    &caller,
-                    Change::Revoke {
-                        catalog: r.catalog.clone(),
-                        account: r.account.clone(),
-                        at: now(),
-                    },
-                )
-                .await?;
-            authority.forget_grant(&r.account, &caller, &r.catalog);
-            return Ok(jwt);
-        }
+        hub_ops::EXPORT_REVOKE => return revoke(authority, &caller, parse(p)?).await,
         hub_ops::EXPORT_GRANT => {
             let r: GrantRequest = parse(p)?;
             let grant = Grant {
@@ -140,24 +126,7 @@ async fn dispatch(
                 .grant(&caller, &r.catalog, &r.account, grant)
                 .await;
         }
-        hub_ops::IMPORT_ADD => {
-            let mut r: ImportAddRequest = parse(p)?;
-            natster_auth::keys::check_public_key(&r.owner, natster_auth::keys::KeyKind::Account)
-                .map_err(|e| PolicyError::BadRequest(e.to_string()))?;
-            if r.service_token.is_empty() && r.stream_token.is_empty() {
-                let g = authority
-                    .deposited(&caller, &r.owner, &r.catalog)
-                    .ok_or_else(|| {
-                        PolicyError::NotFound(format!(
-                            "{} has not shared {} with you (or took it back)",
-                            r.owner, r.catalog
-                        ))
-                    })?;
-                r.service_token = g.service_token;
-                r.stream_token = g.stream_token;
-            }
-            authority.import_change(&r.owner, r.catalog, r.service_token, r.stream_token)?
-        }
+        hub_ops::IMPORT_ADD => import(authority, &caller, parse(p)?)?,
         hub_ops::IMPORT_REMOVE => {
             let r: ImportRemoveRequest = parse(p)?;
             Change::RemoveImport {
@@ -174,4 +143,44 @@ async fn dispatch(
         }
     };
     authority.change(&caller, change).await
+}
+
+/// Revokes `r.account`'s access to a catalog, and drops the tokens the
+/// owner deposited for it so they cannot be imported again.
+async fn revoke(
+    authority: &Authority,
+    caller: &str,
+    r: RevokeRequest,
+) -> Result<String, AuthorityError> {
+    let change = Change::Revoke {
+        catalog: r.catalog.clone(),
+        account: r.account.clone(),
+        at: now(),
+    };
+    let jwt = authority.change(caller, change).await?;
+    authority.forget_grant(&r.account, caller, &r.catalog);
+    Ok(jwt)
+}
+
+/// The import `r` asks for; without tokens, with the ones the owner
+/// deposited for the caller.
+fn import(
+    authority: &Authority,
+    caller: &str,
+    mut r: ImportAddRequest,
+) -> Result<Change, AuthorityError> {
+    check_public_key(&r.owner, KeyKind::Account).map_err(PolicyError::InvalidKey)?;
+    if r.service_token.is_empty() && r.stream_token.is_empty() {
+        let g = authority
+            .deposited(caller, &r.owner, &r.catalog)
+            .ok_or_else(|| {
+                PolicyError::NotFound(format!(
+                    "{} has not shared {} with you (or took it back)",
+                    r.owner, r.catalog
+                ))
+            })?;
+        r.service_token = g.service_token;
+        r.stream_token = g.stream_token;
+    }
+    authority.import_change(&r.owner, r.catalog, r.service_token, r.stream_token)
 }

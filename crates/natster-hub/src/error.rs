@@ -13,9 +13,20 @@ pub enum HubError {
         /// Cause.
         source: std::io::Error,
     },
-    /// Stored state does not parse.
-    #[error("corrupt hub state: {0}")]
-    Corrupt(String),
+    /// A stored key does not parse.
+    #[error("corrupt hub state: {path}: {source}")]
+    Key {
+        /// The key file.
+        path: String,
+        /// Cause.
+        source: natster_auth::Error,
+    },
+    /// The account store failed: opening it, or storing a well-known account.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The operating system gave no randomness (ring says no more than that).
+    #[error("no system randomness")]
+    NoRandomness,
     /// Key or JWT handling failed.
     #[error(transparent)]
     Auth(#[from] natster_auth::Error),
@@ -25,12 +36,15 @@ pub enum HubError {
     /// nats-server did not start.
     #[error(transparent)]
     Start(#[from] crate::server::StartError),
-    /// A NATS operation failed.
+    /// The hub could not connect to its nats-server.
     #[error("NATS: {0}")]
-    Nats(String),
-    /// The resolver refused an account JWT.
-    #[error("nats-server refused the account JWT: {0}")]
-    Resolver(String),
+    Connect(#[from] async_nats::ConnectError),
+    /// nats-server's supervisor ended before the server was ready.
+    #[error("NATS: nats-server supervisor stopped")]
+    SupervisorStopped,
+    /// An account JWT did not reach the resolver.
+    #[error(transparent)]
+    Resolver(#[from] crate::resolver::PushError),
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -23,7 +23,7 @@ use natster_proto::names::check_display_name;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
 
-use crate::authority::{Authority, AuthorityError};
+use crate::authority::Authority;
 use crate::invites;
 
 /// How long a registration nonce stays valid.
@@ -186,7 +186,7 @@ async fn register(
             hub: s.info.clone(),
         })),
         Err(e) => {
-            if matches!(e, AuthorityError::Hub(_) | AuthorityError::Store(_)) {
+            if e.code() >= 500 {
                 tracing::warn!(error = %e, "registration failed");
             }
             fail(e.code(), e.to_string())

@@ -2,23 +2,26 @@
 //! in reverse.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use natster_proto::hub::HubInfo;
+use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::accounts::JetStreamQuota;
-use crate::authority::Authority;
+use crate::authority::{Authority, issue_well_known};
 use crate::error::HubError;
 use crate::fsutil::{private_dir, write_atomic};
+use crate::grants::GrantStore;
 use crate::http::{HttpState, Registration};
 use crate::identity::HubIdentity;
 use crate::resolver::Resolver;
-use crate::server::{JetStreamConfig, NatsServerBinary, RANDOM_PORT, ServerConfig};
+use crate::server::{JetStreamConfig, NatsServerBinary, Ports, RANDOM_PORT, ServerConfig};
 use crate::store::AccountStore;
+use crate::supervise::supervise;
 use crate::{control, http};
 
 /// How to run the hub.
@@ -60,6 +63,16 @@ impl HubConfig {
         }
     }
 
+    /// Who may register: as configured, else open on loopback and
+    /// invite-only on any other interface.
+    fn registration(&self) -> Registration {
+        self.registration.unwrap_or(if self.listen.is_loopback() {
+            Registration::Open
+        } else {
+            Registration::InviteOnly
+        })
+    }
+
     /// Test defaults: loopback, every port picked free.
     pub fn ephemeral(dir: PathBuf) -> Self {
         Self {
@@ -91,147 +104,47 @@ pub struct RunningHub {
 impl RunningHub {
     /// Starts the hub: keys, nats-server (supervised), control plane, HTTP.
     pub async fn start(config: HubConfig) -> Result<Self, HubError> {
-        let binary = match &config.nats_server {
-            Some(path) => NatsServerBinary::check(path)?,
-            None => NatsServerBinary::discover()?,
-        };
+        let binary = nats_server_binary(&config)?;
         let dir = config.dir.clone();
         private_dir(&dir).map_err(|e| HubError::io(&dir, e))?;
         let identity = HubIdentity::load_or_create(&dir)?;
-        let operator_jwt = identity.operator_jwt()?;
-        let op_path = dir.join("operator.jwt");
-        write_atomic(&op_path, operator_jwt.as_bytes(), 0o644)
-            .map_err(|e| HubError::io(&op_path, e))?;
+        let (operator_jwt, operator_jwt_path) = write_operator_jwt(&dir, &identity)?;
         let store = AccountStore::open(
             dir.join("accounts"),
             &identity.operator_signing.public_key(),
         )?;
-        let preload = crate::authority::issue_well_known(&identity, &store, config.jetstream)
-            .map_err(|e| HubError::Corrupt(e.to_string()))?;
-
+        // The server is not running yet: its config preloads these.
+        let preload = issue_well_known(&identity, &store, config.jetstream)?;
         let nats_dir = dir.join("nats");
         private_dir(&nats_dir).map_err(|e| HubError::io(&nats_dir, e))?;
-        let mut sc = ServerConfig::loopback(&nats_dir, op_path, identity.system.key());
-        sc.name = "natster-hub".into();
-        sc.host = config.listen.to_string();
-        sc.port = port(config.nats_port);
-        sc.websocket_port = Some(port(config.ws_port));
-        sc.preload = preload.into_iter().collect();
-        sc.jetstream = Some(JetStreamConfig {
-            store_dir: nats_dir.join("jetstream"),
-            max_memory: config.jetstream.memory as u64,
-            max_file: config.jetstream.disk as u64,
-        });
+        let server_config =
+            server_config(&config, &nats_dir, operator_jwt_path, &identity, preload);
 
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let (pid_tx, nats_pid) = watch::channel(None);
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let supervisor = tokio::spawn(crate::supervise::supervise(
-            binary,
-            sc,
-            nats_dir.clone(),
-            ready_tx,
-            pid_tx,
-            shutdown_rx.clone(),
-        ));
-        let ports = match ready_rx.await {
-            Ok(Ok(p)) => p,
-            Ok(Err(e)) => return Err(e.into()),
-            Err(_) => return Err(HubError::Nats("nats-server supervisor stopped".into())),
-        };
-        let url = ports.nats.first().cloned().unwrap_or_default();
-        let nats_err = |e: async_nats::ConnectError| HubError::Nats(e.to_string());
+        let server = supervise_server(binary, server_config, nats_dir, shutdown_rx.clone()).await?;
+        let url = server.ports.nats.first().cloned().unwrap_or_default();
+        let authority = authority(&identity, store, &dir, &url).await?;
+        let control = spawn_control_plane(&identity, &url, authority.clone()).await?;
 
-        let system = identity
-            .system
-            .connect(&url, "natster-hub-system")
-            .await
-            .map_err(nats_err)?;
-        let grants = crate::grants::GrantStore::open(dir.join("grants"))?;
-        let authority = Arc::new(Authority::new(
-            identity.clone(),
-            store,
-            grants,
-            Resolver::new(system),
-        ));
-        authority
-            .push_all()
-            .await
-            .map_err(|e| HubError::Nats(e.to_string()))?;
-
-        let mut tasks = Vec::new();
-        let hub_client = identity
-            .hub
-            .connect(&url, "natster-hub-control")
-            .await
-            .map_err(nats_err)?;
-        let control_authority = authority.clone();
-        tasks.push(tokio::spawn(async move {
-            if let Err(e) = control::serve(hub_client, control_authority).await {
-                tracing::error!(error = %e, "control plane stopped");
-            }
-        }));
-
-        let addr = SocketAddr::new(config.listen, config.http_port);
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|source| HubError::Bind {
-                addr: addr.to_string(),
-                source,
-            })?;
-        let http_addr = listener.local_addr().map_err(|source| HubError::Bind {
-            addr: addr.to_string(),
-            source,
-        })?;
-        let host = if config.listen.is_unspecified() {
-            IpAddr::from([127, 0, 0, 1])
-        } else {
-            config.listen
-        };
-        let info = HubInfo {
-            hub_url: format!("http://{}", SocketAddr::new(host, http_addr.port())),
-            nats_urls: ports.nats.clone(),
-            websocket_urls: ports.websocket.clone(),
-            operator: identity.operator.public_key(),
-            operator_signing_keys: vec![identity.operator_signing.public_key()],
-            accounts: identity.well_known(),
-        };
-        let registration = config
-            .registration
-            .unwrap_or(if config.listen.is_loopback() {
-                Registration::Open
-            } else {
-                Registration::InviteOnly
-            });
-        let state = Arc::new(HttpState::new(
+        let (listener, http_addr) = bind(SocketAddr::new(config.listen, config.http_port)).await?;
+        let info = hub_info(&config, http_addr, &server.ports, &identity);
+        let state = HttpState::new(
             authority.clone(),
             info.clone(),
             operator_jwt,
-            registration,
+            config.registration(),
             dir.clone(),
-        ));
-        let mut http_shutdown = shutdown_rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let serve =
-                axum::serve(listener, http::router(state)).with_graceful_shutdown(async move {
-                    let _ = http_shutdown.wait_for(|s| *s).await;
-                });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "hub HTTP stopped");
-            }
-        }));
-
-        let hub_json = dir.join("hub.json");
-        let text = serde_json::to_vec_pretty(&info).unwrap_or_default();
-        write_atomic(&hub_json, &text, 0o644).map_err(|e| HubError::io(&hub_json, e))?;
+        );
+        let http = spawn_http(listener, state, shutdown_rx);
+        write_hub_json(&dir, &info)?;
         Ok(Self {
             info,
             identity,
             authority,
             shutdown,
-            nats_pid,
-            supervisor,
-            tasks,
+            nats_pid: server.pid,
+            supervisor: server.supervisor,
+            tasks: vec![control, http],
             dir,
         })
     }
@@ -281,4 +194,163 @@ impl RunningHub {
         let _ = self.supervisor.await;
         let _ = std::fs::remove_file(self.dir.join("hub.json"));
     }
+}
+
+fn nats_server_binary(config: &HubConfig) -> Result<NatsServerBinary, HubError> {
+    Ok(match &config.nats_server {
+        Some(path) => NatsServerBinary::check(path)?,
+        None => NatsServerBinary::discover()?,
+    })
+}
+
+/// Writes the operator JWT where nats-server's config points; returns it
+/// and its path.
+fn write_operator_jwt(dir: &Path, identity: &HubIdentity) -> Result<(String, PathBuf), HubError> {
+    let jwt = identity.operator_jwt()?;
+    let path = dir.join("operator.jwt");
+    write_atomic(&path, jwt.as_bytes(), 0o644).map_err(|e| HubError::io(&path, e))?;
+    Ok((jwt, path))
+}
+
+fn server_config(
+    config: &HubConfig,
+    nats_dir: &Path,
+    operator_jwt: PathBuf,
+    identity: &HubIdentity,
+    preload: Vec<(String, String)>,
+) -> ServerConfig {
+    let mut sc = ServerConfig::loopback(nats_dir, operator_jwt, identity.system.key());
+    sc.name = "natster-hub".into();
+    sc.host = config.listen.to_string();
+    sc.port = port(config.nats_port);
+    sc.websocket_port = Some(port(config.ws_port));
+    sc.preload = preload.into_iter().collect();
+    sc.jetstream = Some(JetStreamConfig {
+        store_dir: nats_dir.join("jetstream"),
+        max_memory: config.jetstream.memory as u64,
+        max_file: config.jetstream.disk as u64,
+    });
+    sc
+}
+
+/// nats-server under its supervisor, once it first listens.
+struct SupervisedServer {
+    ports: Ports,
+    pid: watch::Receiver<Option<u32>>,
+    supervisor: JoinHandle<()>,
+}
+
+/// Starts the supervisor and waits for the server's first start. The
+/// supervisor stops the server when `shutdown` turns true or its sender is
+/// dropped (as when a later step of the start fails).
+async fn supervise_server(
+    binary: NatsServerBinary,
+    config: ServerConfig,
+    nats_dir: PathBuf,
+    shutdown: watch::Receiver<bool>,
+) -> Result<SupervisedServer, HubError> {
+    let (pid_tx, pid) = watch::channel(None);
+    let (ready_tx, ready_rx) = oneshot::channel();
+    let supervisor = tokio::spawn(supervise(
+        binary, config, nats_dir, ready_tx, pid_tx, shutdown,
+    ));
+    let ports = match ready_rx.await {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => return Err(e.into()),
+        Err(_) => return Err(HubError::SupervisorStopped),
+    };
+    Ok(SupervisedServer {
+        ports,
+        pid,
+        supervisor,
+    })
+}
+
+/// The account authority, pushing through a system-account connection,
+/// after pushing every stored JWT (the resolver may have lost some).
+async fn authority(
+    identity: &HubIdentity,
+    store: AccountStore,
+    dir: &Path,
+    url: &str,
+) -> Result<Arc<Authority>, HubError> {
+    let system = identity.system.connect(url, "natster-hub-system").await?;
+    let grants = GrantStore::open(dir.join("grants"))?;
+    let authority = Arc::new(Authority::new(
+        identity.clone(),
+        store,
+        grants,
+        Resolver::new(system),
+    ));
+    authority.push_all().await?;
+    Ok(authority)
+}
+
+async fn spawn_control_plane(
+    identity: &HubIdentity,
+    url: &str,
+    authority: Arc<Authority>,
+) -> Result<JoinHandle<()>, HubError> {
+    let client = identity.hub.connect(url, "natster-hub-control").await?;
+    Ok(tokio::spawn(async move {
+        if let Err(e) = control::serve(client, authority).await {
+            tracing::error!(error = %e, "control plane stopped");
+        }
+    }))
+}
+
+/// The HTTP listener and the address it got (the port may have been 0).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), HubError> {
+    let bind_err = |source| HubError::Bind {
+        addr: addr.to_string(),
+        source,
+    };
+    let listener = TcpListener::bind(addr).await.map_err(bind_err)?;
+    let local = listener.local_addr().map_err(bind_err)?;
+    Ok((listener, local))
+}
+
+fn hub_info(
+    config: &HubConfig,
+    http_addr: SocketAddr,
+    ports: &Ports,
+    identity: &HubIdentity,
+) -> HubInfo {
+    // Clients cannot dial 0.0.0.0: tell them loopback.
+    let host = if config.listen.is_unspecified() {
+        IpAddr::from([127, 0, 0, 1])
+    } else {
+        config.listen
+    };
+    HubInfo {
+        hub_url: format!("http://{}", SocketAddr::new(host, http_addr.port())),
+        nats_urls: ports.nats.clone(),
+        websocket_urls: ports.websocket.clone(),
+        operator: identity.operator.public_key(),
+        operator_signing_keys: vec![identity.operator_signing.public_key()],
+        accounts: identity.well_known(),
+    }
+}
+
+fn spawn_http(
+    listener: TcpListener,
+    state: HttpState,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, http::router(Arc::new(state))).with_graceful_shutdown(
+            async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            },
+        );
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "hub HTTP stopped");
+        }
+    })
+}
+
+fn write_hub_json(dir: &Path, info: &HubInfo) -> Result<(), HubError> {
+    let path = dir.join("hub.json");
+    let text = serde_json::to_vec_pretty(info).unwrap_or_default();
+    write_atomic(&path, &text, 0o644).map_err(|e| HubError::io(&path, e))
 }

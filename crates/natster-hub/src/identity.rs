@@ -108,8 +108,10 @@ impl HubIdentity {
 fn load_or_create_key(path: &PathBuf, kind: KeyKind) -> Result<KeyPair, HubError> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
-            let seed = Seed::parse(&text, kind)
-                .map_err(|e| HubError::Corrupt(format!("{}: {e}", path.display())))?;
+            let seed = Seed::parse(&text, kind).map_err(|source| HubError::Key {
+                path: path.display().to_string(),
+                source,
+            })?;
             Ok(seed.key_pair()?)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

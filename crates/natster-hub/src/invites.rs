@@ -44,7 +44,7 @@ pub fn create(hub_dir: &Path, expires_at: i64) -> Result<String, HubError> {
     let mut bytes = [0u8; 20];
     SystemRandom::new()
         .fill(&mut bytes)
-        .map_err(|_| HubError::Corrupt("no system randomness".into()))?;
+        .map_err(|_| HubError::NoRandomness)?;
     let code = BASE32_NOPAD.encode(&bytes);
     let path = file_of(hub_dir, &code);
     let body = serde_json::to_vec(&Invite { expires_at }).unwrap_or_default();

@@ -4,22 +4,42 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use natster_client::Backoff;
+use natster_proto::resolver::{self, CLAIMS_UPDATE, ClaimsUpdate, ClaimsUpdateError};
 
-use crate::error::HubError;
+/// Tries per push: with the backoff below, about 13 s of a (re)starting
+/// server before giving up.
+const ATTEMPTS: usize = 12;
+const FIRST_RETRY: Duration = Duration::from_millis(50);
+const MAX_RETRY: Duration = Duration::from_secs(2);
+const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
-#[derive(Deserialize)]
-struct Reply {
-    data: Option<serde_json::Value>,
-    error: Option<ReplyError>,
+/// Why an account JWT did not reach the resolver.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    /// nats-server rejected the whole JWT.
+    #[error("nats-server refused the account JWT: {0}")]
+    Refused(#[source] ClaimsUpdateError),
+    /// The reply was not nats-server's verdict.
+    #[error("nats-server refused the account JWT: unreadable reply: {0}")]
+    Unreadable(#[source] serde_json::Error),
+    /// No verdict after every attempt; the last attempt's reason.
+    #[error("NATS: cannot push account JWT: {0}")]
+    NoAnswer(#[from] NoAnswer),
 }
 
-#[derive(Deserialize)]
-struct ReplyError {
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    code: u16,
+/// Why one attempt got no verdict (worth another try).
+#[derive(Debug, thiserror::Error)]
+pub enum NoAnswer {
+    /// The request failed (no responders while the server restarts, ...).
+    #[error(transparent)]
+    Request(#[from] async_nats::RequestError),
+    /// No reply in time.
+    #[error("timed out")]
+    TimedOut,
+    /// A reply with neither data nor error.
+    #[error("empty reply")]
+    Empty,
 }
 
 /// Pushes account JWTs through a connection of the system account.
@@ -36,34 +56,27 @@ impl Resolver {
 
     /// Pushes `jwt`. Retries while the server is (re)starting; an explicit
     /// refusal is returned at once.
-    pub async fn push(&self, jwt: &str) -> Result<(), HubError> {
-        let mut delay = Duration::from_millis(50);
-        let mut last = String::new();
-        for _ in 0..12 {
-            let req = self
-                .system
-                .request("$SYS.REQ.CLAIMS.UPDATE", jwt.to_owned().into());
-            match tokio::time::timeout(Duration::from_secs(5), req).await {
-                Ok(Ok(msg)) => {
-                    let reply: Reply = serde_json::from_slice(&msg.payload)
-                        .map_err(|e| HubError::Resolver(format!("unreadable reply: {e}")))?;
-                    if let Some(e) = reply.error {
-                        return Err(HubError::Resolver(format!(
-                            "{} ({})",
-                            e.description, e.code
-                        )));
-                    }
-                    if reply.data.is_some() {
-                        return Ok(());
-                    }
-                    last = "empty reply".into();
-                }
-                Ok(Err(e)) => last = e.to_string(),
-                Err(_) => last = "timed out".into(),
+    pub async fn push(&self, jwt: &str) -> Result<(), PushError> {
+        let mut backoff = Backoff::new(FIRST_RETRY, MAX_RETRY);
+        for _ in 1..ATTEMPTS {
+            match self.push_once(jwt).await {
+                Err(PushError::NoAnswer(_)) => backoff.wait().await,
+                done => return done,
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(2));
         }
-        Err(HubError::Nats(format!("cannot push account JWT: {last}")))
+        self.push_once(jwt).await
+    }
+
+    async fn push_once(&self, jwt: &str) -> Result<(), PushError> {
+        let req = self.system.request(CLAIMS_UPDATE, jwt.to_owned().into());
+        let msg = tokio::time::timeout(REPLY_TIMEOUT, req)
+            .await
+            .map_err(|_| NoAnswer::TimedOut)?
+            .map_err(NoAnswer::Request)?;
+        match resolver::parse(&msg.payload).map_err(PushError::Unreadable)? {
+            ClaimsUpdate::Updated { .. } => Ok(()),
+            ClaimsUpdate::Refused(e) => Err(PushError::Refused(e)),
+            ClaimsUpdate::Empty => Err(NoAnswer::Empty.into()),
+        }
     }
 }

@@ -7,14 +7,13 @@
 //! the change is acknowledged.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use natster_auth::claims::{AccountClaims, AccountNats};
 use natster_auth::jwt::{Verifier, decode, now};
 use natster_auth::keys::{KeyKind, check_public_key};
 
-use crate::error::HubError;
 use crate::fsutil::{private_dir, write_atomic};
 
 /// One stored account.
@@ -42,9 +41,31 @@ pub enum StoreError {
         /// Stored iat.
         stored: i64,
     },
-    /// Writing failed.
-    #[error(transparent)]
-    Io(#[from] HubError),
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// A stored JWT does not verify (tampered, or from another operator).
+    #[error("corrupt hub state: {path}: {source}")]
+    Corrupt {
+        /// The file.
+        path: String,
+        /// Cause.
+        source: natster_auth::Error,
+    },
+}
+
+impl StoreError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
 }
 
 /// The account store.
@@ -57,20 +78,23 @@ pub struct AccountStore {
 
 impl AccountStore {
     /// Opens `dir`, loading and re-verifying every stored JWT.
-    pub fn open(dir: PathBuf, operator_signing_key: &str) -> Result<Self, HubError> {
-        private_dir(&dir).map_err(|e| HubError::io(&dir, e))?;
+    pub fn open(dir: PathBuf, operator_signing_key: &str) -> Result<Self, StoreError> {
+        private_dir(&dir).map_err(|e| StoreError::io(&dir, e))?;
         let verifier = Verifier::new([operator_signing_key.to_owned()]);
         let mut cache = HashMap::new();
-        let entries = std::fs::read_dir(&dir).map_err(|e| HubError::io(&dir, e))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| StoreError::io(&dir, e))?;
         for entry in entries.flatten() {
             let path = entry.path();
             if path.extension().is_none_or(|e| e != "jwt") {
                 continue;
             }
-            let jwt = std::fs::read_to_string(&path).map_err(|e| HubError::io(&path, e))?;
+            let jwt = std::fs::read_to_string(&path).map_err(|e| StoreError::io(&path, e))?;
             let claims = decode::<AccountNats>(jwt.trim())
                 .and_then(|c| verifier.check(&c).map(|_| c))
-                .map_err(|e| HubError::Corrupt(format!("{}: {e}", path.display())))?;
+                .map_err(|source| StoreError::Corrupt {
+                    path: path.display().to_string(),
+                    source,
+                })?;
             cache.insert(
                 claims.sub.clone(),
                 StoredAccount {
@@ -132,7 +156,7 @@ impl AccountStore {
             }
         }
         let path = self.dir.join(format!("{}.jwt", claims.sub));
-        write_atomic(&path, jwt.as_bytes(), 0o600).map_err(|e| HubError::io(&path, e))?;
+        write_atomic(&path, jwt.as_bytes(), 0o600).map_err(|e| StoreError::io(&path, e))?;
         cache.insert(
             claims.sub.clone(),
             StoredAccount {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use natster_client::Backoff;
 use tokio::sync::{oneshot, watch};
 
 use crate::server::{NatsServerBinary, NatsServerProcess, Ports, ServerConfig, StartError};
@@ -19,7 +20,7 @@ pub(crate) async fn supervise(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut ready = Some(ready);
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(8));
     loop {
         let started = tokio::time::Instant::now();
         let mut process =
@@ -31,10 +32,9 @@ pub(crate) async fn supervise(
                         return;
                     }
                     tracing::error!(error = %e, "nats-server failed to restart");
-                    if wait_or_shutdown(&mut shutdown, backoff).await {
+                    if wait_or_shutdown(&mut shutdown, backoff.next_delay()).await {
                         return;
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(8));
                     continue;
                 }
             };
@@ -56,13 +56,13 @@ pub(crate) async fn supervise(
             return;
         };
         tracing::warn!(?status, "nats-server exited; restarting");
+        // A server that ran a while is not crash-looping: restart it fast.
         if started.elapsed() > Duration::from_secs(30) {
-            backoff = Duration::from_millis(100);
+            backoff.reset();
         }
-        if wait_or_shutdown(&mut shutdown, backoff).await {
+        if wait_or_shutdown(&mut shutdown, backoff.next_delay()).await {
             return;
         }
-        backoff = (backoff * 2).min(Duration::from_secs(8));
     }
 }
 

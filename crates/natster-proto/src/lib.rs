@@ -19,6 +19,7 @@ pub mod hub;
 pub mod names;
 pub mod request;
 pub mod request_info;
+pub mod resolver;
 pub mod subjects;
 
 pub use envelope::{ApiError, ApiResponse};

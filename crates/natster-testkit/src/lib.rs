@@ -10,14 +10,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use natster_auth::claims::{
     AccountClaims, AccountNats, Claims, OperatorNats, SigningKey, UserClaims, UserNats,
 };
 use natster_auth::jwt::encode;
 use natster_auth::{KeyPair, keys::KeyKind};
 use natster_hub::server::{JetStreamConfig, NatsServerBinary, NatsServerProcess, ServerConfig};
-use serde::Deserialize;
+use natster_proto::resolver::{self, CLAIMS_UPDATE, ClaimsUpdate};
 
 pub use async_nats;
 
@@ -165,13 +165,6 @@ pub struct TestServer {
     dir: tempfile::TempDir,
 }
 
-/// The reply nats-server gives on `$SYS.REQ.CLAIMS.UPDATE`.
-#[derive(Debug, Deserialize)]
-struct ClaimsUpdateReply {
-    data: Option<serde_json::Value>,
-    error: Option<serde_json::Value>,
-}
-
 impl TestServer {
     /// Starts a server with JetStream.
     pub async fn start() -> Self {
@@ -246,22 +239,19 @@ impl TestServer {
             .expect("system user connects")
     }
 
-    /// Publishes an account JWT to the resolver (`$SYS.REQ.CLAIMS.UPDATE`).
+    /// Publishes an account JWT to the resolver ([`CLAIMS_UPDATE`]).
     /// Returns the server's success message, or its error as `Err`.
     pub async fn push(&self, account_jwt: &str) -> Result<String> {
         let client = self.system_client().await;
         let msg = client
-            .request("$SYS.REQ.CLAIMS.UPDATE", account_jwt.to_owned().into())
+            .request(CLAIMS_UPDATE, account_jwt.to_owned().into())
             .await
             .context("claims update request")?;
-        let reply: ClaimsUpdateReply = serde_json::from_slice(&msg.payload)?;
-        if let Some(e) = reply.error {
-            bail!("{e}");
+        match resolver::parse(&msg.payload).context("claims update reply")? {
+            ClaimsUpdate::Updated { message, .. } => Ok(message),
+            ClaimsUpdate::Refused(e) => Err(e.into()),
+            ClaimsUpdate::Empty => bail!("claims update: empty reply"),
         }
-        let data = reply
-            .data
-            .ok_or_else(|| anyhow!("claims update: empty reply"))?;
-        Ok(data["message"].as_str().unwrap_or_default().to_owned())
     }
 
     /// Signs `account` with the operator signing key and pushes it.

@@ -7,6 +7,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::ports::{Ports, first_port};
+
 /// Ask nats-server for a random free port.
 pub const RANDOM_PORT: i32 = -1;
 
@@ -78,19 +80,14 @@ impl ServerConfig {
 
     /// Fixes the ports to the ones a previous start picked, so a restarted
     /// server listens where clients expect it.
-    pub fn pin_ports(&mut self, ports: &super::Ports) {
-        let port_of = |urls: &[String]| {
-            urls.first()
-                .and_then(|u| u.rsplit(':').next())
-                .and_then(|p| p.parse::<i32>().ok())
-        };
-        if let Some(p) = port_of(&ports.nats) {
+    pub fn pin_ports(&mut self, ports: &Ports) {
+        if let Some(p) = first_port(&ports.nats) {
             self.port = p;
         }
-        if let Some(p) = port_of(&ports.monitoring) {
+        if let Some(p) = first_port(&ports.monitoring) {
             self.http_port = p;
         }
-        if let Some(p) = port_of(&ports.websocket) {
+        if let Some(p) = first_port(&ports.websocket) {
             self.websocket_port = Some(p);
         }
     }

@@ -61,6 +61,14 @@ pub enum DiscoverError {
     /// Nothing on PATH.
     #[error("nats-server not found on PATH: {FIX}")]
     NotFound,
+    /// It could not be run.
+    #[error("{path} --version failed ({source}): {FIX}")]
+    VersionFailed {
+        /// The binary.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
     /// It would not tell its version.
     #[error("{path} --version failed ({detail}): {FIX}")]
     NoVersion {
@@ -110,9 +118,9 @@ impl NatsServerBinary {
         let out = std::process::Command::new(path)
             .arg("--version")
             .output()
-            .map_err(|e| DiscoverError::NoVersion {
+            .map_err(|source| DiscoverError::VersionFailed {
                 path: path.to_owned(),
-                detail: e.to_string(),
+                source,
             })?;
         let text = String::from_utf8_lossy(&out.stdout);
         let version =

@@ -5,25 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use serde::Deserialize;
 use tokio::process::{Child, Command};
 
 use super::config::ServerConfig;
 use super::discover::NatsServerBinary;
-
-/// The URLs nats-server is listening on, as it reports them.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct Ports {
-    /// Client URLs (`nats://host:port`).
-    #[serde(default)]
-    pub nats: Vec<String>,
-    /// Monitoring URLs (`http://host:port`).
-    #[serde(default)]
-    pub monitoring: Vec<String>,
-    /// Websocket URLs (`ws://host:port`).
-    #[serde(default)]
-    pub websocket: Vec<String>,
-}
+use super::ports::Ports;
 
 /// Why a nats-server did not come up.
 #[derive(Debug, thiserror::Error)]
@@ -227,10 +213,7 @@ async fn read_ports(dir: &Path, pid: u32) -> Option<Ports> {
     while let Ok(Some(e)) = entries.next_entry().await {
         if e.file_name().to_string_lossy().ends_with(&suffix) {
             let text = tokio::fs::read(e.path()).await.ok()?;
-            // A half-written file does not parse; the caller polls again.
-            return serde_json::from_slice::<Ports>(&text)
-                .ok()
-                .filter(|p| !p.nats.is_empty());
+            return Ports::parse(&text);
         }
     }
     None
