@@ -45,6 +45,24 @@ pub enum HubError {
     /// An account JWT did not reach the resolver.
     #[error(transparent)]
     Resolver(#[from] crate::resolver::PushError),
+    /// No data directory was given and there is no home to default to.
+    #[error("cannot find a home directory: pass --dir or set NATSTER_HUB_DIR")]
+    NoDir,
+    /// The directory holds no hub.
+    #[error("{0} is not a hub data directory: run `natster hub up` there first")]
+    NotAHub(String),
+    /// The hub has no `hub.json`: it is not running.
+    #[error("no hub.json in {0}: is the hub running (`natster hub up`)?")]
+    NotRunning(String),
+    /// A JSON file of the hub does not parse.
+    #[error("{path} is corrupt")]
+    Json {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

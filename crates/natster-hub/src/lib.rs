@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod authority;
 
 pub mod control;
+pub mod dir;
 mod error;
 mod fsutil;
 pub mod grants;

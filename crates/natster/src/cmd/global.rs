@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use natster_global::GlobalConfig;
+use natster_hub::dir::HubDir;
 use natster_hub::identity::HubIdentity;
 
 /// The global service.
@@ -109,30 +110,13 @@ impl Embedded {
 /// Runs `natster global ...`.
 pub async fn run(args: GlobalArgs) -> Result<()> {
     let GlobalCommand::Serve(a) = args.command;
-    if !a.hub_dir.join("keys").is_dir() {
-        return Err(anyhow!(
-            "{} is not a hub data directory",
-            a.hub_dir.display()
-        ));
-    }
-    let identity = HubIdentity::load_or_create(&a.hub_dir)?;
+    let dir = HubDir::open(&a.hub_dir)?;
+    let identity = dir.identity()?;
     let url = match a.nats {
         Some(u) => u,
-        None => {
-            let text = std::fs::read(a.hub_dir.join("hub.json"))
-                .map_err(|_| anyhow!("no hub.json in {}: pass --nats URL", a.hub_dir.display()))?;
-            let info: natster_proto::hub::HubInfo = serde_json::from_slice(&text)?;
-            info.nats_urls
-                .first()
-                .cloned()
-                .ok_or_else(|| anyhow!("hub.json lists no NATS URL"))?
-        }
+        None => dir.info()?.nats_urls.join(","),
     };
-    let client = identity
-        .global
-        .connect(&url, "natster-global")
-        .await
-        .map_err(|e| anyhow!("cannot connect to NATS at {url}: {e}"))?;
+    let client = identity.global.connect(&url, "natster-global").await?;
     println!("global service running against {url}; Ctrl-C stops");
     natster_global::run(client, config(&identity, None), crate::signal::wait()).await?;
     Ok(())

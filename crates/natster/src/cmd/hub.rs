@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
+use natster_hub::dir::HubDir;
 use natster_hub::http::Registration;
 use natster_hub::{HubConfig, RunningHub};
 
@@ -32,15 +33,10 @@ struct DirArg {
 
 impl DirArg {
     fn resolve(&self) -> Result<PathBuf> {
-        if let Some(d) = &self.dir {
-            return Ok(d.clone());
-        }
-        let home = std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| {
-                anyhow!("cannot find a home directory: pass --dir or set NATSTER_HUB_DIR")
-            })?;
-        Ok(PathBuf::from(home).join(".natster-hub"))
+        Ok(self
+            .dir
+            .clone()
+            .map_or_else(natster_hub::dir::default_dir, Ok)?)
     }
 }
 
@@ -157,14 +153,9 @@ async fn up(a: UpArgs) -> Result<()> {
 fn invite(a: InviteArgs) -> Result<()> {
     let dir = a.dir.resolve()?;
     let ttl = natster_client::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
-    if !dir.join("keys").is_dir() {
-        return Err(anyhow!(
-            "{} is not a hub data directory: run `natster hub up` there first",
-            dir.display()
-        ));
-    }
+    let dir = HubDir::open(&dir)?;
     let expires_at = natster_auth::jwt::now() + ttl.as_secs() as i64;
-    let code = natster_hub::invites::create(&dir, expires_at)?;
+    let code = natster_hub::invites::create(dir.path(), expires_at)?;
     if a.json {
         println!(
             "{}",

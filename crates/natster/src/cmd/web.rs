@@ -3,8 +3,9 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::{Args, Subcommand};
+use natster_hub::dir::HubDir;
 use natster_hub::identity::HubIdentity;
 use natster_web::{WebConfig, WebCredential};
 
@@ -55,22 +56,10 @@ pub fn config(
 /// Runs `natster web ...`.
 pub async fn run(args: WebArgs) -> Result<()> {
     let WebCommand::Serve(a) = args.command;
-    if !a.hub_dir.join("keys").is_dir() {
-        return Err(anyhow!(
-            "{} is not a hub data directory",
-            a.hub_dir.display()
-        ));
-    }
-    let identity = HubIdentity::load_or_create(&a.hub_dir)?;
-    let text = std::fs::read(a.hub_dir.join("hub.json")).map_err(|_| {
-        anyhow!(
-            "no hub.json in {}: is the hub running?",
-            a.hub_dir.display()
-        )
-    })?;
-    let info: natster_proto::hub::HubInfo = serde_json::from_slice(&text)?;
+    let dir = HubDir::open(&a.hub_dir)?;
+    let info = dir.info()?;
     let (listener, url) = natster_web::bind(a.listen, a.port, a.public_url).await?;
-    let config = config(&identity, &info, &url)?;
+    let config = config(&dir.identity()?, &info, &url)?;
     println!("web app at {url}; Ctrl-C stops");
     natster_web::serve(listener, config, crate::signal::wait()).await?;
     Ok(())
