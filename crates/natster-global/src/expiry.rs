@@ -26,19 +26,19 @@
 //! log reads and one append per due share. Shares without an expiry cost
 //! nothing.
 //!
-//! [`GlobalConfig::expiry_sweep_interval`]: crate::GlobalConfig::expiry_sweep_interval
+//! [`GlobalConfig::expiry_sweep_interval`]: crate::config::GlobalConfig::expiry_sweep_interval
 
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::time::MissedTickBehavior;
 
-use crate::Ctx;
+use crate::bucket::{KvError, parse};
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::feed;
 use crate::log::{AppendError, Expect, ShareState, share_subjects};
 use crate::projections::{EXPIRY_FILTER, ExpiryRecord};
-use crate::store::{KvError, parse};
 use natster_proto::events::Event;
 use natster_proto::feed::{FeedEvent, ShareEnd};
 
@@ -254,7 +254,7 @@ mod tests {
             .connect(&server.url())
             .await
             .unwrap();
-        let config = crate::GlobalConfig {
+        let config = crate::config::GlobalConfig {
             events_max_bytes: 32 << 20,
             projection_max_bytes: 8 << 20,
             ephemeral_max_bytes: 8 << 20,

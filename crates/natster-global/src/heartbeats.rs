@@ -12,7 +12,7 @@
 //! marker (a clean stop deletes it, an expired TTL leaves a `MaxAge` marker),
 //! seen once through the durable consumer [`ONLINE_WATCH_CONSUMER`].
 //!
-//! [`ONLINE_WATCH_CONSUMER`]: crate::store::ONLINE_WATCH_CONSUMER
+//! [`ONLINE_WATCH_CONSUMER`]: crate::resources::ONLINE_WATCH_CONSUMER
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,13 +21,14 @@ use async_nats::jetstream::consumer::pull;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::Ctx;
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::feed;
+use crate::json::to_bytes;
 use crate::log::Expect;
 use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
-use crate::store::{ONLINE_WATCH_CONSUMER, to_bytes};
+use crate::resources::ONLINE_WATCH_CONSUMER;
 use natster_proto::events::Event;
 use natster_proto::feed::FeedEvent;
 use natster_proto::global::{HeartbeatRequest, HeartbeatResponse, OfflineRequest, OfflineResponse};

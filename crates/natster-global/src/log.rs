@@ -15,7 +15,7 @@ use async_nats::jetstream::stream::DirectGetErrorKind;
 use async_nats::jetstream::{self, stream};
 
 use crate::clock;
-use crate::store::to_bytes;
+use crate::json::to_bytes;
 use natster_proto::events::{CloudEvent, Event};
 
 /// Fills a subject slot that does not apply to an event.

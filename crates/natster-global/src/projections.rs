@@ -14,7 +14,7 @@
 //! - every time in a record is the event's own `time`, never the clock of
 //!   the instance folding it, so a rebuild writes the same bytes.
 //!
-//! [`PROJECTOR_CONSUMER`]: crate::store::PROJECTOR_CONSUMER
+//! [`PROJECTOR_CONSUMER`]: crate::resources::PROJECTOR_CONSUMER
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,9 +25,10 @@ use async_nats::jetstream::consumer::pull;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::Ctx;
+use crate::bucket::{Change, KvError, Record};
 use crate::clock;
-use crate::store::{Change, KvError, PROJECTOR_CONSUMER, Record, STATS_KEY};
+use crate::ctx::Ctx;
+use crate::resources::{PROJECTOR_CONSUMER, STATS_KEY};
 use natster_proto::events::{CloudEvent, Event};
 
 /// `NATSTER_ACCOUNTS` value.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::heartbeats::OnlineRecord;
 use crate::projections::CatalogRecord;

@@ -15,8 +15,8 @@ use natster_proto::names::{check_catalog_name, check_display_name};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::Ctx;
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::feed;
 use crate::ids;

@@ -20,10 +20,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
-use crate::Ctx;
 use crate::caller::caller;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, GlobalError};
-use crate::store::to_bytes;
+use crate::json::to_bytes;
 use crate::{heartbeats, otc};
 use natster_proto::global::{EventPutRequest, ops};
 

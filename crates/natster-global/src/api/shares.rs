@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::StreamExt;
 
-use crate::Ctx;
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::heartbeats::OnlineRecord;
 use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
