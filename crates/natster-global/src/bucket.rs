@@ -18,27 +18,62 @@ use crate::json::to_bytes;
 /// Keys per round trip when listing.
 const LIST_PAGE: usize = 1000;
 
-/// A KV failure inside the service.
+/// A KV failure inside the service. Each keeps what JetStream or serde said;
+/// the messages are the ones API callers see in a 503.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum KvError {
-    /// JetStream did not answer or refused.
-    #[error("{0}")]
-    Nats(String),
+    /// Reading a key's last message failed.
+    #[error(transparent)]
+    Read(#[from] stream::DirectGetError),
+    /// JetStream did not take a write: no answer, or refused.
+    #[error(transparent)]
+    Write(#[from] jetstream::context::PublishError),
+    /// A listing could not subscribe to its replies.
+    #[error(transparent)]
+    Subscribe(#[from] async_nats::SubscribeError),
+    /// A listing's request could not be sent.
+    #[error(transparent)]
+    Send(#[from] async_nats::PublishError),
+    /// The server refused a page of a walk, which asks for no more than it allows.
+    #[error("listing {filter}: page refused")]
+    PageRefused {
+        /// The key filter.
+        filter: String,
+    },
+    /// The replies' subscription ended before the end-of-batch marker.
+    #[error("listing: subscription closed")]
+    ListingClosed,
+    /// No reply for too long.
+    #[error("listing {filter} timed out")]
+    ListingTimedOut {
+        /// The key filter.
+        filter: String,
+        /// The timer that ran out.
+        #[source]
+        source: tokio::time::error::Elapsed,
+    },
+    /// The server answered a listing with an error status.
+    #[error("listing {filter}: status {code} {description}")]
+    ListingStatus {
+        /// The key filter.
+        filter: String,
+        /// The status code.
+        code: u16,
+        /// The server's description, if any.
+        description: String,
+    },
     /// A stored value is not the JSON we wrote.
-    #[error("corrupt value at {key}: {err}")]
+    #[error("corrupt value at {key}: {source}")]
     Corrupt {
         /// The key.
         key: String,
         /// The parse error.
-        err: String,
+        #[source]
+        source: serde_json::Error,
     },
     /// Someone else changed the key between our read and write, too often.
     #[error("kept losing races on {0}")]
     Contended(String),
-}
-
-fn nats(e: impl std::fmt::Display) -> KvError {
-    KvError::Nats(e.to_string())
 }
 
 /// A KV bucket and the JetStream context to write to it with headers
@@ -69,7 +104,7 @@ impl Bucket {
                 Ok(Some(((!deleted).then_some(msg.payload), msg.sequence)))
             }
             Err(e) if matches!(e.kind(), stream::DirectGetErrorKind::NotFound) => Ok(None),
-            Err(e) => Err(nats(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -86,9 +121,9 @@ impl Bucket {
 }
 
 pub(crate) fn parse<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, KvError> {
-    serde_json::from_slice(bytes).map_err(|e| KvError::Corrupt {
+    serde_json::from_slice(bytes).map_err(|source| KvError::Corrupt {
         key: key.to_owned(),
-        err: e.to_string(),
+        source,
     })
 }
 
@@ -135,16 +170,11 @@ impl Bucket {
     async fn publish_cas(&self, key: &str, msg: PublishMessage) -> Result<bool, KvError> {
         let kv = &self.kv;
         let subject = format!("{}{}", kv.put_prefix.as_ref().unwrap_or(&kv.prefix), key);
-        let ack = self
-            .js
-            .send_publish(subject, msg)
-            .await
-            .map_err(nats)?
-            .await;
+        let ack = self.js.send_publish(subject, msg).await?.await;
         match ack {
             Ok(_) => Ok(true),
             Err(e) if matches!(e.kind(), PublishErrorKind::WrongLastSequence) => Ok(false),
-            Err(e) => Err(nats(e)),
+            Err(e) => Err(e.into()),
         }
     }
 }
@@ -231,7 +261,9 @@ impl Bucket {
                 "batch": LIST_PAGE,
             });
             let Batch::Done(page) = self.direct_batch(filter, &request).await? else {
-                return Err(KvError::Nats(format!("listing {filter}: page refused")));
+                return Err(KvError::PageRefused {
+                    filter: filter.to_owned(),
+                });
             };
             let Some(last) = page.values().map(|(seq, _)| *seq).max() else {
                 break;
@@ -260,31 +292,36 @@ impl Bucket {
         let kv = &self.kv;
         let client = self.js.client();
         let inbox = client.new_inbox();
-        let mut replies = client.subscribe(inbox.clone()).await.map_err(nats)?;
+        let mut replies = client.subscribe(inbox.clone()).await?;
         client
             .publish_with_reply(
                 format!("$JS.API.DIRECT.GET.{}", kv.stream_name),
                 inbox,
                 to_bytes(request),
             )
-            .await
-            .map_err(nats)?;
+            .await?;
         let mut found = BTreeMap::new();
         loop {
             let msg = match tokio::time::timeout(Duration::from_secs(10), replies.next()).await {
                 Ok(Some(m)) => m,
-                Ok(None) => return Err(KvError::Nats("listing: subscription closed".into())),
-                Err(_) => return Err(KvError::Nats(format!("listing {filter} timed out"))),
+                Ok(None) => return Err(KvError::ListingClosed),
+                Err(source) => {
+                    return Err(KvError::ListingTimedOut {
+                        filter: filter.to_owned(),
+                        source,
+                    });
+                }
             };
             match msg.status.map(|s| s.as_u16()) {
                 // End of the batch, or nothing matches.
                 Some(204) | Some(404) => return Ok(Batch::Done(found)),
                 Some(413) => return Ok(Batch::TooMany),
                 Some(code) => {
-                    return Err(KvError::Nats(format!(
-                        "listing {filter}: status {code} {}",
-                        msg.description.as_deref().unwrap_or("")
-                    )));
+                    return Err(KvError::ListingStatus {
+                        filter: filter.to_owned(),
+                        code,
+                        description: msg.description.clone().unwrap_or_default(),
+                    });
                 }
                 None => {}
             }

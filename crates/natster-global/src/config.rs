@@ -95,8 +95,7 @@ impl GlobalConfig {
 
     pub(crate) fn validate(&self) -> Result<(), GlobalError> {
         if let Some(web) = &self.web_account {
-            check_public_key(web, KeyKind::Account)
-                .map_err(|e| GlobalError::Config(format!("web account: {e}")))?;
+            check_public_key(web, KeyKind::Account).map_err(GlobalError::WebAccount)?;
         }
         if self.heartbeat_interval < Duration::from_secs(1) {
             return Err(GlobalError::Config(

@@ -37,7 +37,7 @@ use crate::bucket::{KvError, parse};
 use crate::clock;
 use crate::ctx::Ctx;
 use crate::feed;
-use crate::log::{AppendError, Expect, ShareState, share_subjects};
+use crate::log::{AppendError, Expect, ReadError, ShareState, share_subjects};
 use crate::projections::{EXPIRY_FILTER, ExpiryRecord};
 use natster_proto::events::Event;
 use natster_proto::feed::{FeedEvent, ShareEnd};
@@ -112,6 +112,17 @@ pub(crate) enum Outcome {
     Failed,
 }
 
+/// Why one share's expiry could not be decided or recorded.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ExpiryError {
+    /// Reading the share's events failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The append failed for another reason than a lost race.
+    #[error(transparent)]
+    Append(#[from] AppendError),
+}
+
 /// An expiry decided from the log, not yet recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Plan {
@@ -133,9 +144,9 @@ pub(crate) async fn expire(
     target: &str,
     catalog: &str,
     now: i64,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, ExpiryError> {
     match plan(ctx, owner, target, catalog, now).await? {
-        Some(plan) => record(ctx, &plan).await,
+        Some(plan) => Ok(record(ctx, &plan).await?),
         None => Ok(Outcome::NotDue),
     }
 }
@@ -147,7 +158,7 @@ pub(crate) async fn plan(
     target: &str,
     catalog: &str,
     now: i64,
-) -> Result<Option<Plan>, String> {
+) -> Result<Option<Plan>, ReadError> {
     // The fence is read before the state: whatever lands after it makes
     // the append fail, whatever landed before it the state reads see.
     let Some(fence) = ctx
@@ -182,7 +193,7 @@ pub(crate) async fn plan(
 
 /// Appends the planned expiry if nothing touched the share since it was
 /// planned; on success tells both sides.
-pub(crate) async fn record(ctx: &Ctx, plan: &Plan) -> Result<Outcome, String> {
+pub(crate) async fn record(ctx: &Ctx, plan: &Plan) -> Result<Outcome, AppendError> {
     let Plan {
         owner,
         target,
@@ -203,7 +214,7 @@ pub(crate) async fn record(ctx: &Ctx, plan: &Plan) -> Result<Outcome, String> {
     let ack = match ctx.log.append(id, event, expect).await {
         Ok((_, ack)) => ack,
         Err(AppendError::Conflict) => return Ok(Outcome::Lost),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e),
     };
     if ack.duplicate {
         return Ok(Outcome::Lost);

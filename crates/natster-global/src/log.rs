@@ -9,9 +9,9 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::jetstream::stream::DirectGetErrorKind;
+use async_nats::jetstream::stream::{DirectGetError, DirectGetErrorKind};
 use async_nats::jetstream::{self, stream};
 
 use crate::clock;
@@ -49,10 +49,30 @@ pub(crate) enum AppendError {
     Conflict,
     /// JetStream did not answer in time, even after retries.
     #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] PublishError),
     /// JetStream refused the event (e.g. the log is full).
     #[error("the event log refused the event: {0}")]
-    Rejected(String),
+    Rejected(#[source] PublishError),
+}
+
+/// Why a read of the log failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// JetStream did not answer, or refused.
+    #[error(transparent)]
+    Get(#[from] DirectGetError),
+    /// The stored event is not a CloudEvent we can read.
+    #[error("event {seq} in the log is not readable: {source}")]
+    Unreadable {
+        /// Its stream sequence.
+        seq: u64,
+        /// Why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The stream's info (its size) could not be read.
+    #[error(transparent)]
+    Info(#[from] stream::InfoError),
 }
 
 /// Appends to and reads from the event stream.
@@ -252,23 +272,26 @@ impl EventLog {
                 | PublishErrorKind::BrokenPipe
                 | PublishErrorKind::MaxAckPending => {
                     if tokio::time::Instant::now() + backoff > deadline {
-                        return Err(AppendError::Unavailable(err.to_string()));
+                        return Err(AppendError::Unavailable(err));
                     }
                     tracing::debug!("event append retry after {backoff:?}: {err}");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(1));
                 }
-                _ => return Err(AppendError::Rejected(err.to_string())),
+                _ => return Err(AppendError::Rejected(err)),
             }
         }
     }
 
     /// The last event on `subject` (a filter: wildcards allowed), if any.
-    pub(crate) async fn last(&self, subject: &str) -> Result<Option<Stored>, String> {
+    pub(crate) async fn last(&self, subject: &str) -> Result<Option<Stored>, ReadError> {
         match self.stream.direct_get_last_for_subject(subject).await {
             Ok(msg) => {
-                let event: CloudEvent = serde_json::from_slice(&msg.payload).map_err(|e| {
-                    format!("event {} in the log is not readable: {e}", msg.sequence)
+                let event: CloudEvent = serde_json::from_slice(&msg.payload).map_err(|source| {
+                    ReadError::Unreadable {
+                        seq: msg.sequence,
+                        source,
+                    }
                 })?;
                 Ok(Some(Stored {
                     event,
@@ -276,7 +299,7 @@ impl EventLog {
                 }))
             }
             Err(e) if matches!(e.kind(), DirectGetErrorKind::NotFound) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -288,7 +311,7 @@ impl EventLog {
         owner: &str,
         target: &str,
         catalog: &str,
-    ) -> Result<ShareState, String> {
+    ) -> Result<ShareState, ReadError> {
         let at = |kind: &str| event_subject(owner, target, catalog, kind);
         let subjects = [
             at("catalog_shared"),
@@ -311,17 +334,13 @@ impl EventLog {
     }
 
     /// Whether `account` has an `account_initialized` event.
-    pub(crate) async fn initialized(&self, account: &str) -> Result<Option<Stored>, String> {
+    pub(crate) async fn initialized(&self, account: &str) -> Result<Option<Stored>, ReadError> {
         self.last(&event_subject(account, NONE, NONE, "account_initialized"))
             .await
     }
 
     /// Number of events in the log.
-    pub(crate) async fn count(&self) -> Result<u64, String> {
-        self.stream
-            .get_info()
-            .await
-            .map(|i| i.state.messages)
-            .map_err(|e| e.to_string())
+    pub(crate) async fn count(&self) -> Result<u64, ReadError> {
+        Ok(self.stream.get_info().await?.state.messages)
     }
 }
