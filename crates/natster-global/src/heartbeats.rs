@@ -15,13 +15,12 @@
 //! [`ONLINE_WATCH_CONSUMER`]: crate::resources::ONLINE_WATCH_CONSUMER
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use async_nats::jetstream::consumer::pull;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::clock;
+use crate::consumer::{self, ConsumeError};
 use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::feed;
@@ -237,35 +236,14 @@ async fn notify_watchers(ctx: &Ctx, owner: &str, catalog: &str, event: &FeedEven
 /// Turns delete markers in the online bucket (clean stops and expired
 /// heartbeats) into `catalog_offline` feed events, until dropped.
 pub(crate) async fn watch_offline(ctx: Arc<Ctx>) {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        if let Err(e) = watch_once(&ctx).await {
-            tracing::warn!("online watch: {e}; retrying in {backoff:?}");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        } else {
-            backoff = Duration::from_millis(100);
-        }
-    }
+    consumer::forever("online watch", || watch_once(&ctx)).await;
 }
 
-async fn watch_once(ctx: &Ctx) -> Result<(), String> {
+async fn watch_once(ctx: &Ctx) -> Result<(), ConsumeError> {
     let bucket = &ctx.store.online.kv;
-    let consumer = bucket
-        .stream
-        .get_consumer::<pull::Config>(ONLINE_WATCH_CONSUMER)
-        .await
-        .map_err(|e| format!("opening {ONLINE_WATCH_CONSUMER}: {e}"))?;
-    let mut messages = consumer
-        .stream()
-        .max_messages_per_batch(256)
-        .heartbeat(Duration::from_secs(5))
-        .expires(Duration::from_secs(30))
-        .messages()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut messages = consumer::messages(&bucket.stream, ONLINE_WATCH_CONSUMER, 256).await?;
     while let Some(msg) = messages.next().await {
-        let msg = msg.map_err(|e| e.to_string())?;
+        let msg = msg?;
         let removed = msg.headers.as_ref().is_some_and(|h| {
             h.get("KV-Operation")
                 .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
@@ -281,7 +259,7 @@ async fn watch_once(ctx: &Ctx) -> Result<(), String> {
                 notify_watchers(ctx, owner, catalog, &event).await;
             }
         }
-        msg.ack().await.map_err(|e| e.to_string())?;
+        msg.ack().await.map_err(ConsumeError::Ack)?;
     }
     Ok(())
 }

@@ -29,6 +29,7 @@
 //! | `store` | creates or opens them on start |
 //! | `bucket` | KV reads, compare-and-set writes, exactly-once folds, listings |
 //! | `log` | append events with JetStream ack + `Nats-Msg-Id`, read the last event of a subject |
+//! | `consumer` | reading the durable consumers, and again after a failure |
 //! | `projections` | the folds and the projector loop |
 //! | `heartbeats` | online status, revision changes, offline watcher |
 //! | `expiry` | records shares reaching their expiry, once, and tells both sides |
@@ -43,6 +44,7 @@ mod bucket;
 mod caller;
 mod clock;
 mod config;
+mod consumer;
 mod ctx;
 mod error;
 mod expiry;

@@ -13,6 +13,7 @@ use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::stream::{DirectGetError, DirectGetErrorKind};
 use async_nats::jetstream::{self, stream};
+use natster_client::Backoff;
 
 use crate::clock;
 use crate::json::to_bytes;
@@ -253,7 +254,7 @@ impl EventLog {
             }
         }
         let deadline = tokio::time::Instant::now() + self.retry_for;
-        let mut backoff = Duration::from_millis(25);
+        let mut backoff = Backoff::new(Duration::from_millis(25), Duration::from_secs(1));
         loop {
             let attempt = match self.js.send_publish(subject.clone(), msg.clone()).await {
                 Ok(ack) => ack.await,
@@ -271,12 +272,12 @@ impl EventLog {
                 | PublishErrorKind::TimedOut
                 | PublishErrorKind::BrokenPipe
                 | PublishErrorKind::MaxAckPending => {
-                    if tokio::time::Instant::now() + backoff > deadline {
+                    let delay = backoff.next_delay();
+                    if tokio::time::Instant::now() + delay > deadline {
                         return Err(AppendError::Unavailable(err));
                     }
-                    tracing::debug!("event append retry after {backoff:?}: {err}");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    tracing::debug!("event append retry after {delay:?}: {err}");
+                    tokio::time::sleep(delay).await;
                 }
                 _ => return Err(AppendError::Rejected(err)),
             }

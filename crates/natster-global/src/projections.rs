@@ -21,12 +21,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::AckKind;
-use async_nats::jetstream::consumer::pull;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::bucket::{Change, KvError, Record};
 use crate::clock;
+use crate::consumer::{self, ConsumeError};
 use crate::ctx::Ctx;
 use crate::resources::{PROJECTOR_CONSUMER, STATS_KEY};
 use natster_proto::events::{CloudEvent, Event};
@@ -356,37 +356,14 @@ async fn bump_stats(ctx: &Ctx, seq: u64, f: impl Fn(&mut StatsRecord)) -> Result
 /// is dropped. Every instance runs this; the consumer hands each event to
 /// one of them at a time.
 pub(crate) async fn run(ctx: Arc<Ctx>) {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        match project(&ctx).await {
-            Ok(()) => backoff = Duration::from_millis(100),
-            Err(e) => {
-                tracing::warn!("projector: {e}; retrying in {backoff:?}");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        }
-    }
+    consumer::forever("projector", || project(&ctx)).await;
 }
 
-async fn project(ctx: &Ctx) -> Result<(), String> {
-    let consumer = ctx
-        .store
-        .events
-        .get_consumer::<pull::Config>(PROJECTOR_CONSUMER)
-        .await
-        .map_err(|e| format!("opening {PROJECTOR_CONSUMER}: {e}"))?;
-    let mut messages = consumer
-        .stream()
-        .max_messages_per_batch(64)
-        .heartbeat(Duration::from_secs(5))
-        .expires(Duration::from_secs(30))
-        .messages()
-        .await
-        .map_err(|e| e.to_string())?;
+async fn project(ctx: &Ctx) -> Result<(), ConsumeError> {
+    let mut messages = consumer::messages(&ctx.store.events, PROJECTOR_CONSUMER, 64).await?;
     while let Some(msg) = messages.next().await {
-        let msg = msg.map_err(|e| e.to_string())?;
-        let seq = msg.info().map_err(|e| e.to_string())?.stream_sequence;
+        let msg = msg?;
+        let seq = msg.info().map_err(ConsumeError::Info)?.stream_sequence;
         match serde_json::from_slice::<CloudEvent>(&msg.payload) {
             Ok(event) => {
                 if let Err(e) = apply(ctx, &event, seq).await {
@@ -403,7 +380,7 @@ async fn project(ctx: &Ctx) -> Result<(), String> {
             // foreign writer; skipping keeps the fold deterministic.
             Err(e) => tracing::error!("projector: event {seq} is not a CloudEvent: {e}"),
         }
-        msg.ack().await.map_err(|e| e.to_string())?;
+        msg.ack().await.map_err(ConsumeError::Ack)?;
     }
     Ok(())
 }
