@@ -334,6 +334,22 @@ impl EventLog {
         })
     }
 
+    /// Whether `account` bound `session` and has not revoked it since.
+    pub(crate) async fn session_bound(
+        &self,
+        account: &str,
+        session: &str,
+    ) -> Result<bool, ReadError> {
+        let at = |kind: &str| event_subject(account, session, NONE, kind);
+        let bound = self.last(&at("web_session_bound")).await?;
+        let revoked = self.last(&at("web_session_revoked")).await?;
+        Ok(match (bound, revoked) {
+            (Some(b), Some(r)) => b.seq > r.seq,
+            (Some(_), None) => true,
+            (None, _) => false,
+        })
+    }
+
     /// Whether `account` has an `account_initialized` event.
     pub(crate) async fn initialized(&self, account: &str) -> Result<Option<Stored>, ReadError> {
         self.last(&event_subject(account, NONE, NONE, "account_initialized"))
