@@ -53,86 +53,16 @@ pub(crate) async fn put(
     req: HeartbeatRequest,
 ) -> Result<HeartbeatResponse, ApiFailure> {
     check_catalog(&req.catalog)?;
-    let key = catalog_key(owner, &req.catalog);
     let ttl = ctx.config.online_ttl();
     let now = clock::now_secs();
-    let online = &ctx.store.online;
     // A lost race means another heartbeat for this key landed in between;
     // read again and decide on the new state.
     for _ in 0..8 {
-        let current = online
-            .read(&key)
-            .await
-            .map_err(|e| storage("reading online status", e))?;
-        let (previous, last) = match current {
-            Some((Some(bytes), last)) => {
-                (serde_json::from_slice::<OnlineRecord>(&bytes).ok(), last)
-            }
-            Some((None, last)) => (None, last),
-            None => (None, 0),
-        };
-        if previous.is_none() {
-            // Only initialized accounts come online; checked on this
-            // transition only, so a steady heartbeat costs no log read.
-            let initialized = ctx
-                .log
-                .initialized(owner)
-                .await
-                .map_err(|e| storage("reading the event log", e))?;
-            if initialized.is_none() {
-                return Err(ApiFailure::forbidden(
-                    "this account is not initialized; run `natster init` first",
-                ));
-            }
-        }
-        let record = OnlineRecord {
-            owner: owner.to_owned(),
-            catalog: req.catalog.clone(),
-            revision: req.revision,
-            online_since: previous.as_ref().map_or(now, |p| p.online_since),
-            last_seen: now,
-        };
-        let won = online
-            .put_if(&key, to_bytes(&record), last, Some(ttl))
-            .await
-            .map_err(|e| storage("recording the heartbeat", e))?;
-        if !won {
+        let Written::Won { previous } = try_put(ctx, owner, &req, now).await? else {
             continue;
-        }
+        };
         let came_online = previous.is_none();
-        let revision_changed = match &previous {
-            Some(p) => p.revision != req.revision,
-            None => {
-                let known: Option<CatalogRecord> = ctx
-                    .store
-                    .catalogs
-                    .get_json(&key)
-                    .await
-                    .map_err(|e| storage("reading the catalog", e))?;
-                known.is_none_or(|k| k.revision != req.revision)
-            }
-        };
-        if revision_changed {
-            record_revision(ctx, owner, &req.catalog, req.revision).await;
-        }
-        let event = if came_online {
-            Some(FeedEvent::CatalogOnline {
-                owner: owner.to_owned(),
-                catalog: req.catalog.clone(),
-                revision: req.revision,
-            })
-        } else if revision_changed {
-            Some(FeedEvent::RevisionChanged {
-                owner: owner.to_owned(),
-                catalog: req.catalog.clone(),
-                revision: req.revision,
-            })
-        } else {
-            None
-        };
-        if let Some(event) = event {
-            notify_watchers(ctx, owner, &req.catalog, &event).await;
-        }
+        let revision_changed = announce(ctx, owner, &req, previous.as_ref()).await?;
         return Ok(HeartbeatResponse {
             catalog: req.catalog,
             came_online,
@@ -143,6 +73,112 @@ pub(crate) async fn put(
     Err(ApiFailure::unavailable(
         "too many concurrent heartbeats for this catalog; try again",
     ))
+}
+
+/// How one compare-and-set write of a heartbeat went.
+#[derive(Debug)]
+enum Written {
+    /// It is stored; `previous` is the heartbeat it replaced, `None` when
+    /// the catalog was offline.
+    Won { previous: Option<OnlineRecord> },
+    /// Another heartbeat for the key wrote first.
+    Lost,
+}
+
+/// Reads the key and writes the heartbeat over what it read.
+async fn try_put(
+    ctx: &Ctx,
+    owner: &str,
+    req: &HeartbeatRequest,
+    now: i64,
+) -> Result<Written, ApiFailure> {
+    let key = catalog_key(owner, &req.catalog);
+    let online = &ctx.store.online;
+    let current = online
+        .read(&key)
+        .await
+        .map_err(|e| storage("reading online status", e))?;
+    let (previous, last) = match current {
+        Some((Some(bytes), last)) => (serde_json::from_slice::<OnlineRecord>(&bytes).ok(), last),
+        Some((None, last)) => (None, last),
+        None => (None, 0),
+    };
+    if previous.is_none() {
+        // Only initialized accounts come online; checked on this
+        // transition only, so a steady heartbeat costs no log read.
+        let initialized = ctx
+            .log
+            .initialized(owner)
+            .await
+            .map_err(|e| storage("reading the event log", e))?;
+        if initialized.is_none() {
+            return Err(ApiFailure::forbidden(
+                "this account is not initialized; run `natster init` first",
+            ));
+        }
+    }
+    let record = OnlineRecord {
+        owner: owner.to_owned(),
+        catalog: req.catalog.clone(),
+        revision: req.revision,
+        online_since: previous.as_ref().map_or(now, |p| p.online_since),
+        last_seen: now,
+    };
+    let won = online
+        .put_if(&key, to_bytes(&record), last, Some(ctx.config.online_ttl()))
+        .await
+        .map_err(|e| storage("recording the heartbeat", e))?;
+    Ok(if won {
+        Written::Won { previous }
+    } else {
+        Written::Lost
+    })
+}
+
+/// After a heartbeat won its write: logs a new revision and tells whoever
+/// sees the catalog that it came online or changed. Whether the revision
+/// changed: against the previous heartbeat, or, coming online, against the
+/// last revision the log knows.
+async fn announce(
+    ctx: &Ctx,
+    owner: &str,
+    req: &HeartbeatRequest,
+    previous: Option<&OnlineRecord>,
+) -> Result<bool, ApiFailure> {
+    let revision_changed = match previous {
+        Some(p) => p.revision != req.revision,
+        None => {
+            let known: Option<CatalogRecord> = ctx
+                .store
+                .catalogs
+                .get_json(&catalog_key(owner, &req.catalog))
+                .await
+                .map_err(|e| storage("reading the catalog", e))?;
+            known.is_none_or(|k| k.revision != req.revision)
+        }
+    };
+    if revision_changed {
+        record_revision(ctx, owner, &req.catalog, req.revision).await;
+    }
+    let event = if previous.is_none() {
+        Some(FeedEvent::CatalogOnline {
+            owner: owner.to_owned(),
+            catalog: req.catalog.clone(),
+            revision: req.revision,
+        })
+    } else if revision_changed {
+        Some(FeedEvent::RevisionChanged {
+            owner: owner.to_owned(),
+            catalog: req.catalog.clone(),
+            revision: req.revision,
+        })
+    } else {
+        None
+    };
+    if let Some(event) = event {
+        notify_watchers(ctx, owner, &req.catalog, &event).await;
+    }
+    Ok(revision_changed)
 }
 
 /// Logs the new revision so the catalog projection (and `my.shares` while
