@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use async_nats::HeaderMap;
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::jetstream::{self, kv, stream};
@@ -96,12 +97,8 @@ impl Bucket {
         let subject = format!("{}{}", kv.prefix, key);
         match kv.stream.direct_get_last_for_subject(subject).await {
             Ok(msg) => {
-                let deleted = msg
-                    .headers
-                    .get("KV-Operation")
-                    .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
-                    || msg.headers.get("Nats-Marker-Reason").is_some();
-                Ok(Some(((!deleted).then_some(msg.payload), msg.sequence)))
+                let removed = is_removal(&msg.headers);
+                Ok(Some(((!removed).then_some(msg.payload), msg.sequence)))
             }
             Err(e) if matches!(e.kind(), stream::DirectGetErrorKind::NotFound) => Ok(None),
             Err(e) => Err(e.into()),
@@ -332,19 +329,25 @@ impl Bucket {
                 .get("Nats-Sequence")
                 .and_then(|s| s.as_str().parse::<u64>().ok())
                 .unwrap_or(0);
-            let deleted = headers
-                .get("KV-Operation")
-                .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
-                || headers.get("Nats-Marker-Reason").is_some();
+            let removed = is_removal(headers);
             if let Some(key) = headers
                 .get("Nats-Subject")
                 .and_then(|s| s.as_str().strip_prefix(kv.prefix.as_str()))
             {
-                let value = (!deleted).then(|| msg.payload.clone());
+                let value = (!removed).then(|| msg.payload.clone());
                 found.insert(key.to_owned(), (seq, value));
             }
         }
     }
+}
+
+/// Whether a bucket message removes its key: a delete or a purge, or the
+/// marker the server writes when a per-key TTL runs out.
+pub(crate) fn is_removal(headers: &HeaderMap) -> bool {
+    headers
+        .get("KV-Operation")
+        .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
+        || headers.get("Nats-Marker-Reason").is_some()
 }
 
 /// What one direct batch request returned.

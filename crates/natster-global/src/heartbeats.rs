@@ -19,6 +19,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use crate::bucket::is_removal;
 use crate::clock;
 use crate::consumer::{self, ConsumeError};
 use crate::ctx::Ctx;
@@ -280,11 +281,7 @@ async fn watch_once(ctx: &Ctx) -> Result<(), ConsumeError> {
     let mut messages = consumer::messages(&bucket.stream, ONLINE_WATCH_CONSUMER, 256).await?;
     while let Some(msg) = messages.next().await {
         let msg = msg?;
-        let removed = msg.headers.as_ref().is_some_and(|h| {
-            h.get("KV-Operation")
-                .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
-                || h.get("Nats-Marker-Reason").is_some()
-        });
+        let removed = msg.headers.as_ref().is_some_and(is_removal);
         if removed {
             let key = msg.subject.as_str().strip_prefix(bucket.prefix.as_str());
             if let Some((owner, catalog)) = key.and_then(|k| k.split_once('.')) {
