@@ -27,7 +27,7 @@ use crate::error::{ApiFailure, storage};
 use crate::feed;
 use crate::json::to_bytes;
 use crate::log::Expect;
-use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
+use crate::projections::{CatalogRecord, ShareRecord, catalog_key, out_key};
 use crate::resources::ONLINE_WATCH_CONSUMER;
 use natster_proto::events::Event;
 use natster_proto::feed::FeedEvent;
@@ -247,12 +247,7 @@ pub(crate) async fn offline(
 async fn watchers(ctx: &Ctx, owner: &str, catalog: &str) -> Vec<String> {
     let now = clock::now_secs();
     let mut accounts = vec![owner.to_owned()];
-    match ctx
-        .store
-        .shares
-        .list(&format!("out.{owner}.{catalog}.*"))
-        .await
-    {
+    match ctx.store.shares.list(&out_key(owner, catalog, "*")).await {
         Ok(entries) => accounts.extend(entries.into_iter().filter_map(|(key, bytes)| {
             serde_json::from_slice::<ShareRecord>(&bytes)
                 .inspect_err(|e| tracing::warn!("share {key}: {e}"))

@@ -35,7 +35,7 @@ use natster_proto::events::CloudEvent;
 
 pub(crate) use records::{
     AccountRecord, CatalogRecord, EXPIRY_FILTER, ExpiryRecord, ShareRecord, StatsRecord,
-    catalog_key,
+    catalog_key, in_filter, out_filter, out_key,
 };
 
 /// Pulls events from the projector consumer and folds them, until the task

@@ -100,6 +100,16 @@ pub(crate) fn in_key(target: &str, owner: &str, catalog: &str) -> String {
     format!("in.{target}.{owner}.{catalog}")
 }
 
+/// Every `out.` key of `owner`: the shares of all its catalogs.
+pub(crate) fn out_filter(owner: &str) -> String {
+    format!("out.{owner}.>")
+}
+
+/// Every `in.` key of `target`: the shares it was given.
+pub(crate) fn in_filter(target: &str) -> String {
+    format!("in.{target}.>")
+}
+
 /// `expiry.<owner>.<catalog>.<target>`: the share, if it has an expiry.
 pub(crate) fn expiry_key(owner: &str, catalog: &str, target: &str) -> String {
     format!("expiry.{owner}.{catalog}.{target}")
