@@ -20,11 +20,13 @@ use futures_util::StreamExt;
 use natster_auth::claims::{Export, ExportType, Import, ResponseType};
 use natster_auth::keys::KeyKind;
 use natster_global::{GlobalConfig, PROJECTION_BUCKETS, PROJECTOR_CONSUMER};
-use natster_proto::ApiResponse;
 use natster_proto::events::{CloudEvent, Event};
+use natster_proto::global::{
+    EventPutRequest, HeartbeatRequest, InitializeData, MySharesRequest, NewEvent, ShareData,
+};
 use natster_proto::subjects::{FEED_EXPORT, GLOBAL_EXPORT, feed_import, global, global_import};
+use natster_proto::{ApiResponse, Request};
 use natster_testkit::{AccountFixture, TestServer, async_nats};
-use serde_json::{Value, json};
 
 const IN_FLIGHT: usize = 64;
 const SHARES: usize = 10_000;
@@ -71,16 +73,17 @@ async fn start(global: &AccountFixture, url: &str) -> Service {
     Service { stop, task }
 }
 
-async fn call(client: &async_nats::Client, subject: String, body: Value) -> ApiResponse<Value> {
-    let body = if body.is_null() {
-        Vec::new()
-    } else {
-        serde_json::to_vec(&body).unwrap()
-    };
+/// `account` sends `req` to the global service.
+async fn call<R: Request>(
+    client: &async_nats::Client,
+    account: &str,
+    req: &R,
+) -> ApiResponse<R::Reply> {
+    let body = serde_json::to_vec(req).unwrap();
     let msg = tokio::time::timeout(
         Duration::from_secs(120),
         client.send_request(
-            subject,
+            global(account, R::OP),
             async_nats::Request::new()
                 .payload(body.into())
                 .timeout(Some(Duration::from_secs(120))),
@@ -162,12 +165,8 @@ async fn main() {
         .await
         .unwrap();
     let js = jetstream::new(admin);
-    let r = call(
-        &client,
-        global(&a, "events.put"),
-        json!({"type": "account_initialized"}),
-    )
-    .await;
+    let init = EventPutRequest::from(NewEvent::AccountInitialized(InitializeData::default()));
+    let r = call(&client, &a, &init).await;
     assert_eq!(r.code, 200);
 
     // Baseline: raw acked publishes of initialization events for the
@@ -214,9 +213,12 @@ async fn main() {
         let (client, targets, a, errors) =
             (client.clone(), targets.clone(), a.clone(), errors.clone());
         async move {
-            let body = json!({"type": "catalog_shared",
-                              "data": {"catalog": format!("c{}", i % 100), "target": targets[i]}});
-            if call(&client, global(&a, "events.put"), body).await.code != 200 {
+            let share = EventPutRequest::from(NewEvent::CatalogShared(ShareData {
+                catalog: format!("c{}", i % 100),
+                target: targets[i].clone(),
+                expires_at: None,
+            }));
+            if call(&client, &a, &share).await.code != 200 {
                 errors.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -227,20 +229,22 @@ async fn main() {
     rate(1000, |i| {
         let (client, a) = (client.clone(), a.clone());
         async move {
-            call(
-                &client,
-                global(&a, "heartbeats.put"),
-                json!({"catalog": format!("h{i}"), "revision": 1}),
-            )
-            .await;
+            let beat = HeartbeatRequest {
+                catalog: format!("h{i}"),
+                revision: 1,
+            };
+            call(&client, &a, &beat).await;
         }
     })
     .await;
     let heartbeats = rate(10_000, |i| {
         let (client, a, errors) = (client.clone(), a.clone(), errors.clone());
         async move {
-            let body = json!({"catalog": format!("h{}", i % 1000), "revision": 1});
-            if call(&client, global(&a, "heartbeats.put"), body).await.code != 200 {
+            let beat = HeartbeatRequest {
+                catalog: format!("h{}", i % 1000),
+                revision: 1,
+            };
+            if call(&client, &a, &beat).await.code != 200 {
                 errors.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -254,13 +258,10 @@ async fn main() {
     let mut latencies = Vec::new();
     for _ in 0..50 {
         let t = Instant::now();
-        let r = call(&client, global(&a, "my.shares"), Value::Null).await;
+        let r = call(&client, &a, &MySharesRequest {}).await;
         latencies.push(t.elapsed());
         assert_eq!(r.code, 200, "my.shares: {:?}", r.error);
-        assert_eq!(
-            r.data.unwrap()["out_shares"].as_array().unwrap().len(),
-            SHARES
-        );
+        assert_eq!(r.data.unwrap().out_shares.len(), SHARES);
     }
     latencies.sort();
     let p50 = latencies[latencies.len() / 2];

@@ -82,7 +82,7 @@ impl GlobalConfig {
     /// `limits.disk_storage` (a cluster counts bytes x replicas).
     pub fn required_disk_bytes(&self) -> i64 {
         let per_copy = self.events_max_bytes
-            + crate::store::PROJECTION_BUCKETS.len() as i64 * self.projection_max_bytes
+            + crate::resources::PROJECTION_BUCKETS.len() as i64 * self.projection_max_bytes
             + 2 * self.ephemeral_max_bytes;
         per_copy * self.replicas as i64
     }
@@ -90,13 +90,12 @@ impl GlobalConfig {
     /// Streams the global account creates (the event stream and one per
     /// bucket): the least the hub puts in `limits.streams`.
     pub fn required_streams(&self) -> i64 {
-        1 + crate::store::PROJECTION_BUCKETS.len() as i64 + 2
+        1 + crate::resources::PROJECTION_BUCKETS.len() as i64 + 2
     }
 
     pub(crate) fn validate(&self) -> Result<(), GlobalError> {
         if let Some(web) = &self.web_account {
-            check_public_key(web, KeyKind::Account)
-                .map_err(|e| GlobalError::Config(format!("web account: {e}")))?;
+            check_public_key(web, KeyKind::Account).map_err(GlobalError::WebAccount)?;
         }
         if self.heartbeat_interval < Duration::from_secs(1) {
             return Err(GlobalError::Config(

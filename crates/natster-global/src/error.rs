@@ -9,6 +9,9 @@ pub enum GlobalError {
     /// The configuration is unusable (a bad well-known key, a zero interval).
     #[error("invalid global service configuration: {0}")]
     Config(String),
+    /// The configured web account is not an account public key.
+    #[error("invalid global service configuration: web account: {0}")]
+    WebAccount(#[source] natster_auth::Error),
     /// Creating or opening the event stream, a bucket or a consumer failed.
     #[error("JetStream setup of {what} failed: {source}")]
     Setup {

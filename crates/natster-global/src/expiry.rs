@@ -26,19 +26,19 @@
 //! log reads and one append per due share. Shares without an expiry cost
 //! nothing.
 //!
-//! [`GlobalConfig::expiry_sweep_interval`]: crate::GlobalConfig::expiry_sweep_interval
+//! [`GlobalConfig::expiry_sweep_interval`]: crate::config::GlobalConfig::expiry_sweep_interval
 
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::time::MissedTickBehavior;
 
-use crate::Ctx;
+use crate::bucket::{KvError, parse};
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::feed;
-use crate::log::{AppendError, Expect, ShareState, share_subjects};
+use crate::log::{AppendError, Expect, ReadError, ShareState, share_subjects};
 use crate::projections::{EXPIRY_FILTER, ExpiryRecord};
-use crate::store::{KvError, parse};
 use natster_proto::events::Event;
 use natster_proto::feed::{FeedEvent, ShareEnd};
 
@@ -112,6 +112,17 @@ pub(crate) enum Outcome {
     Failed,
 }
 
+/// Why one share's expiry could not be decided or recorded.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ExpiryError {
+    /// Reading the share's events failed.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The append failed for another reason than a lost race.
+    #[error(transparent)]
+    Append(#[from] AppendError),
+}
+
 /// An expiry decided from the log, not yet recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Plan {
@@ -133,9 +144,9 @@ pub(crate) async fn expire(
     target: &str,
     catalog: &str,
     now: i64,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, ExpiryError> {
     match plan(ctx, owner, target, catalog, now).await? {
-        Some(plan) => record(ctx, &plan).await,
+        Some(plan) => Ok(record(ctx, &plan).await?),
         None => Ok(Outcome::NotDue),
     }
 }
@@ -147,7 +158,7 @@ pub(crate) async fn plan(
     target: &str,
     catalog: &str,
     now: i64,
-) -> Result<Option<Plan>, String> {
+) -> Result<Option<Plan>, ReadError> {
     // The fence is read before the state: whatever lands after it makes
     // the append fail, whatever landed before it the state reads see.
     let Some(fence) = ctx
@@ -182,7 +193,7 @@ pub(crate) async fn plan(
 
 /// Appends the planned expiry if nothing touched the share since it was
 /// planned; on success tells both sides.
-pub(crate) async fn record(ctx: &Ctx, plan: &Plan) -> Result<Outcome, String> {
+pub(crate) async fn record(ctx: &Ctx, plan: &Plan) -> Result<Outcome, AppendError> {
     let Plan {
         owner,
         target,
@@ -203,7 +214,7 @@ pub(crate) async fn record(ctx: &Ctx, plan: &Plan) -> Result<Outcome, String> {
     let ack = match ctx.log.append(id, event, expect).await {
         Ok((_, ack)) => ack,
         Err(AppendError::Conflict) => return Ok(Outcome::Lost),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e),
     };
     if ack.duplicate {
         return Ok(Outcome::Lost);
@@ -254,7 +265,7 @@ mod tests {
             .connect(&server.url())
             .await
             .unwrap();
-        let config = crate::GlobalConfig {
+        let config = crate::config::GlobalConfig {
             events_max_bytes: 32 << 20,
             projection_max_bytes: 8 << 20,
             ephemeral_max_bytes: 8 << 20,
@@ -280,108 +291,146 @@ mod tests {
         ack.sequence
     }
 
-    /// Expiry events in the log for (owner, target, catalog).
-    async fn expiries(ctx: &Ctx, owner: &str, target: &str, catalog: &str) -> usize {
-        let filter = event_subject(owner, target, catalog, "catalog_share_expired");
-        ctx.store
-            .events
-            .info_with_subjects(filter)
-            .await
-            .unwrap()
-            .try_fold(0, |n, (_, count)| async move { Ok(n + count) })
-            .await
-            .unwrap()
+    /// alice's catalog "movies" and bob, driven one event at a time. Past
+    /// expiries can only be written here, bypassing `events.put`.
+    struct Movies<'a> {
+        ctx: &'a Ctx,
+        alice: String,
+        bob: String,
+        now: i64,
+    }
+
+    impl Movies<'_> {
+        async fn share(&self, expires_at: Option<i64>) -> u64 {
+            let event = Event::CatalogShared {
+                owner: self.alice.clone(),
+                catalog: "movies".into(),
+                target: self.bob.clone(),
+                expires_at,
+            };
+            append(self.ctx, event).await
+        }
+
+        async fn unshare(&self) -> u64 {
+            let event = Event::CatalogUnshared {
+                owner: self.alice.clone(),
+                catalog: "movies".into(),
+                target: self.bob.clone(),
+            };
+            append(self.ctx, event).await
+        }
+
+        /// alice imports bob's own catalog "movies".
+        async fn import_bobs(&self) -> u64 {
+            let event = Event::CatalogImported {
+                importer: self.alice.clone(),
+                owner: self.bob.clone(),
+                catalog: "movies".into(),
+            };
+            append(self.ctx, event).await
+        }
+
+        async fn plan(&self) -> Option<Plan> {
+            plan(self.ctx, &self.alice, &self.bob, "movies", self.now)
+                .await
+                .unwrap()
+        }
+
+        async fn expire(&self) -> Outcome {
+            expire(self.ctx, &self.alice, &self.bob, "movies", self.now)
+                .await
+                .unwrap()
+        }
+
+        /// Expiry events in the log for the share.
+        async fn expiries(&self) -> usize {
+            let filter = event_subject(&self.alice, &self.bob, "movies", "catalog_share_expired");
+            self.ctx
+                .store
+                .events
+                .info_with_subjects(filter)
+                .await
+                .unwrap()
+                .try_fold(0, |n, (_, count)| async move { Ok(n + count) })
+                .await
+                .unwrap()
+        }
     }
 
     #[tokio::test]
     async fn a_stale_or_repeated_expiry_is_refused_by_the_log() {
         let server = TestServer::start().await;
         let ctx = ctx(&server).await;
-        let alice = KeyKind::Account.generate().public_key();
-        let bob = KeyKind::Account.generate().public_key();
-        let now = clock::now_secs();
-        // Past expiries can only be written here, bypassing `events.put`.
-        let share = |expires_at: Option<i64>| Event::CatalogShared {
-            owner: alice.clone(),
-            catalog: "movies".into(),
-            target: bob.clone(),
-            expires_at,
+        let movies = Movies {
+            ctx: &ctx,
+            alice: KeyKind::Account.generate().public_key(),
+            bob: KeyKind::Account.generate().public_key(),
+            now: clock::now_secs(),
         };
-        let unshare = Event::CatalogUnshared {
-            owner: alice.clone(),
-            catalog: "movies".into(),
-            target: bob.clone(),
-        };
-        let expiries = || expiries(&ctx, &alice, &bob, "movies");
+        assert_eq!(movies.plan().await, None);
+        movies.share(None).await;
+        assert_eq!(movies.plan().await, None, "no expiry, nothing to do");
+        reshared_between_read_and_append(&movies).await;
+        unshared_between_read_and_append(&movies).await;
+        two_sweeps_record_it_once(&movies).await;
+        an_import_on_the_share_subjects_does_not_block_it(&movies).await;
+    }
 
-        assert_eq!(plan(&ctx, &alice, &bob, "movies", now).await.unwrap(), None);
-        append(&ctx, share(None)).await;
-        assert_eq!(
-            plan(&ctx, &alice, &bob, "movies", now).await.unwrap(),
-            None,
-            "no expiry, nothing to do"
-        );
-
-        // Re-shared with a later expiry between the sweep's read and its append.
-        let shared = append(&ctx, share(Some(now - 1))).await;
-        let stale = plan(&ctx, &alice, &bob, "movies", now)
-            .await
-            .unwrap()
-            .expect("due");
+    /// Re-shared with a later expiry between the sweep's read and its append.
+    async fn reshared_between_read_and_append(movies: &Movies<'_>) {
+        let now = movies.now;
+        let shared = movies.share(Some(now - 1)).await;
+        let stale = movies.plan().await.expect("due");
         assert_eq!((stale.shared_seq, stale.fence), (shared, shared));
-        append(&ctx, share(Some(now + 3600))).await;
-        assert_eq!(record(&ctx, &stale).await.unwrap(), Outcome::Lost);
-        let due = expire(&ctx, &alice, &bob, "movies", now).await.unwrap();
-        assert_eq!(due, Outcome::NotDue);
-        assert_eq!(expiries().await, 0);
+        movies.share(Some(now + 3600)).await;
+        assert_eq!(record(movies.ctx, &stale).await.unwrap(), Outcome::Lost);
+        assert_eq!(movies.expire().await, Outcome::NotDue);
+        assert_eq!(movies.expiries().await, 0);
+    }
 
-        // Unshared between the read and the append.
-        append(&ctx, share(Some(now - 1))).await;
-        let stale = plan(&ctx, &alice, &bob, "movies", now)
-            .await
-            .unwrap()
-            .expect("due");
-        append(&ctx, unshare.clone()).await;
-        assert_eq!(record(&ctx, &stale).await.unwrap(), Outcome::Lost);
-        let due = expire(&ctx, &alice, &bob, "movies", now).await.unwrap();
-        assert_eq!(due, Outcome::NotDue);
-        assert_eq!(expiries().await, 0);
+    /// Unshared between the read and the append.
+    async fn unshared_between_read_and_append(movies: &Movies<'_>) {
+        movies.share(Some(movies.now - 1)).await;
+        let stale = movies.plan().await.expect("due");
+        movies.unshare().await;
+        assert_eq!(record(movies.ctx, &stale).await.unwrap(), Outcome::Lost);
+        assert_eq!(movies.expire().await, Outcome::NotDue);
+        assert_eq!(movies.expiries().await, 0);
+    }
 
-        // Two sweeps plan the same expiry: one records it, the other and a
-        // retry of the winner's plan are refused.
-        append(&ctx, share(Some(now - 1))).await;
-        let a = plan(&ctx, &alice, &bob, "movies", now).await.unwrap();
-        let b = plan(&ctx, &alice, &bob, "movies", now).await.unwrap();
+    /// Two sweeps plan the same expiry: one records it, the other and a
+    /// retry of the winner's plan are refused.
+    async fn two_sweeps_record_it_once(movies: &Movies<'_>) {
+        let ctx = movies.ctx;
+        movies.share(Some(movies.now - 1)).await;
+        let a = movies.plan().await;
+        let b = movies.plan().await;
         let (a, b) = (a.expect("due"), b.expect("due"));
         assert_eq!(a, b);
-        let outcomes = tokio::join!(record(&ctx, &a), record(&ctx, &b));
+        let outcomes = tokio::join!(record(ctx, &a), record(ctx, &b));
         let mut outcomes = [outcomes.0.unwrap(), outcomes.1.unwrap()];
         outcomes.sort_by_key(|o| *o != Outcome::Recorded);
         assert_eq!(outcomes, [Outcome::Recorded, Outcome::Lost]);
-        assert_eq!(record(&ctx, &a).await.unwrap(), Outcome::Lost);
-        let due = expire(&ctx, &alice, &bob, "movies", now).await.unwrap();
-        assert_eq!(due, Outcome::NotDue);
-        assert_eq!(expiries().await, 1);
+        assert_eq!(record(ctx, &a).await.unwrap(), Outcome::Lost);
+        assert_eq!(movies.expire().await, Outcome::NotDue);
+        assert_eq!(movies.expiries().await, 1);
         assert!(matches!(
-            ctx.log.share(&alice, &bob, "movies").await.unwrap(),
+            ctx.log
+                .share(&movies.alice, &movies.bob, "movies")
+                .await
+                .unwrap(),
             ShareState::Expired
         ));
+    }
 
-        // Shared again, and alice imports bob's own catalog "movies": that
-        // event lands on the share's wildcard too, and must not block it.
-        append(&ctx, share(Some(now - 1))).await;
-        let import = Event::CatalogImported {
-            importer: alice.clone(),
-            owner: bob.clone(),
-            catalog: "movies".into(),
-        };
-        let imported = append(&ctx, import).await;
-        let p = plan(&ctx, &alice, &bob, "movies", now)
-            .await
-            .unwrap()
-            .expect("due");
+    /// Shared again, and alice imports bob's own catalog "movies": that
+    /// event lands on the share's wildcard too, and must not block it.
+    async fn an_import_on_the_share_subjects_does_not_block_it(movies: &Movies<'_>) {
+        movies.share(Some(movies.now - 1)).await;
+        let imported = movies.import_bobs().await;
+        let p = movies.plan().await.expect("due");
         assert_eq!(p.fence, imported);
-        assert_eq!(record(&ctx, &p).await.unwrap(), Outcome::Recorded);
-        assert_eq!(expiries().await, 2);
+        assert_eq!(record(movies.ctx, &p).await.unwrap(), Outcome::Recorded);
+        assert_eq!(movies.expiries().await, 2);
     }
 }

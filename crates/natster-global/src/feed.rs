@@ -11,7 +11,7 @@ use natster_proto::feed::FeedEvent;
 /// the request that caused it has already been recorded.
 pub(crate) async fn send(client: &async_nats::Client, account: &str, event: &FeedEvent) {
     let subject = natster_proto::subjects::feed(account, event.name());
-    let payload = crate::store::to_bytes(event);
+    let payload = crate::json::to_bytes(event);
     if let Err(e) = client.publish(subject, payload).await {
         tracing::warn!("feed to {account} ({}): {e}", event.name());
     }

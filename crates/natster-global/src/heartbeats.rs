@@ -12,22 +12,23 @@
 //! marker (a clean stop deletes it, an expired TTL leaves a `MaxAge` marker),
 //! seen once through the durable consumer [`ONLINE_WATCH_CONSUMER`].
 //!
-//! [`ONLINE_WATCH_CONSUMER`]: crate::store::ONLINE_WATCH_CONSUMER
+//! [`ONLINE_WATCH_CONSUMER`]: crate::resources::ONLINE_WATCH_CONSUMER
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use async_nats::jetstream::consumer::pull;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::Ctx;
+use crate::bucket::is_removal;
 use crate::clock;
+use crate::consumer::{self, ConsumeError};
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::feed;
+use crate::json::to_bytes;
 use crate::log::Expect;
-use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
-use crate::store::{ONLINE_WATCH_CONSUMER, to_bytes};
+use crate::projections::{CatalogRecord, ShareRecord, catalog_key, out_key};
+use crate::resources::ONLINE_WATCH_CONSUMER;
 use natster_proto::events::Event;
 use natster_proto::feed::FeedEvent;
 use natster_proto::global::{HeartbeatRequest, HeartbeatResponse, OfflineRequest, OfflineResponse};
@@ -53,86 +54,16 @@ pub(crate) async fn put(
     req: HeartbeatRequest,
 ) -> Result<HeartbeatResponse, ApiFailure> {
     check_catalog(&req.catalog)?;
-    let key = catalog_key(owner, &req.catalog);
     let ttl = ctx.config.online_ttl();
     let now = clock::now_secs();
-    let online = &ctx.store.online;
     // A lost race means another heartbeat for this key landed in between;
     // read again and decide on the new state.
     for _ in 0..8 {
-        let current = online
-            .read(&key)
-            .await
-            .map_err(|e| storage("reading online status", e))?;
-        let (previous, last) = match current {
-            Some((Some(bytes), last)) => {
-                (serde_json::from_slice::<OnlineRecord>(&bytes).ok(), last)
-            }
-            Some((None, last)) => (None, last),
-            None => (None, 0),
-        };
-        if previous.is_none() {
-            // Only initialized accounts come online; checked on this
-            // transition only, so a steady heartbeat costs no log read.
-            let initialized = ctx
-                .log
-                .initialized(owner)
-                .await
-                .map_err(|e| storage("reading the event log", e))?;
-            if initialized.is_none() {
-                return Err(ApiFailure::forbidden(
-                    "this account is not initialized; run `natster init` first",
-                ));
-            }
-        }
-        let record = OnlineRecord {
-            owner: owner.to_owned(),
-            catalog: req.catalog.clone(),
-            revision: req.revision,
-            online_since: previous.as_ref().map_or(now, |p| p.online_since),
-            last_seen: now,
-        };
-        let won = online
-            .put_if(&key, to_bytes(&record), last, Some(ttl))
-            .await
-            .map_err(|e| storage("recording the heartbeat", e))?;
-        if !won {
+        let Written::Won { previous } = try_put(ctx, owner, &req, now).await? else {
             continue;
-        }
+        };
         let came_online = previous.is_none();
-        let revision_changed = match &previous {
-            Some(p) => p.revision != req.revision,
-            None => {
-                let known: Option<CatalogRecord> = ctx
-                    .store
-                    .catalogs
-                    .get_json(&key)
-                    .await
-                    .map_err(|e| storage("reading the catalog", e))?;
-                known.is_none_or(|k| k.revision != req.revision)
-            }
-        };
-        if revision_changed {
-            record_revision(ctx, owner, &req.catalog, req.revision).await;
-        }
-        let event = if came_online {
-            Some(FeedEvent::CatalogOnline {
-                owner: owner.to_owned(),
-                catalog: req.catalog.clone(),
-                revision: req.revision,
-            })
-        } else if revision_changed {
-            Some(FeedEvent::RevisionChanged {
-                owner: owner.to_owned(),
-                catalog: req.catalog.clone(),
-                revision: req.revision,
-            })
-        } else {
-            None
-        };
-        if let Some(event) = event {
-            notify_watchers(ctx, owner, &req.catalog, &event).await;
-        }
+        let revision_changed = announce(ctx, owner, &req, previous.as_ref()).await?;
         return Ok(HeartbeatResponse {
             catalog: req.catalog,
             came_online,
@@ -143,6 +74,112 @@ pub(crate) async fn put(
     Err(ApiFailure::unavailable(
         "too many concurrent heartbeats for this catalog; try again",
     ))
+}
+
+/// How one compare-and-set write of a heartbeat went.
+#[derive(Debug)]
+enum Written {
+    /// It is stored; `previous` is the heartbeat it replaced, `None` when
+    /// the catalog was offline.
+    Won { previous: Option<OnlineRecord> },
+    /// Another heartbeat for the key wrote first.
+    Lost,
+}
+
+/// Reads the key and writes the heartbeat over what it read.
+async fn try_put(
+    ctx: &Ctx,
+    owner: &str,
+    req: &HeartbeatRequest,
+    now: i64,
+) -> Result<Written, ApiFailure> {
+    let key = catalog_key(owner, &req.catalog);
+    let online = &ctx.store.online;
+    let current = online
+        .read(&key)
+        .await
+        .map_err(|e| storage("reading online status", e))?;
+    let (previous, last) = match current {
+        Some((Some(bytes), last)) => (serde_json::from_slice::<OnlineRecord>(&bytes).ok(), last),
+        Some((None, last)) => (None, last),
+        None => (None, 0),
+    };
+    if previous.is_none() {
+        // Only initialized accounts come online; checked on this
+        // transition only, so a steady heartbeat costs no log read.
+        let initialized = ctx
+            .log
+            .initialized(owner)
+            .await
+            .map_err(|e| storage("reading the event log", e))?;
+        if initialized.is_none() {
+            return Err(ApiFailure::forbidden(
+                "this account is not initialized; run `natster init` first",
+            ));
+        }
+    }
+    let record = OnlineRecord {
+        owner: owner.to_owned(),
+        catalog: req.catalog.clone(),
+        revision: req.revision,
+        online_since: previous.as_ref().map_or(now, |p| p.online_since),
+        last_seen: now,
+    };
+    let won = online
+        .put_if(&key, to_bytes(&record), last, Some(ctx.config.online_ttl()))
+        .await
+        .map_err(|e| storage("recording the heartbeat", e))?;
+    Ok(if won {
+        Written::Won { previous }
+    } else {
+        Written::Lost
+    })
+}
+
+/// After a heartbeat won its write: logs a new revision and tells whoever
+/// sees the catalog that it came online or changed. Whether the revision
+/// changed: against the previous heartbeat, or, coming online, against the
+/// last revision the log knows.
+async fn announce(
+    ctx: &Ctx,
+    owner: &str,
+    req: &HeartbeatRequest,
+    previous: Option<&OnlineRecord>,
+) -> Result<bool, ApiFailure> {
+    let revision_changed = match previous {
+        Some(p) => p.revision != req.revision,
+        None => {
+            let known: Option<CatalogRecord> = ctx
+                .store
+                .catalogs
+                .get_json(&catalog_key(owner, &req.catalog))
+                .await
+                .map_err(|e| storage("reading the catalog", e))?;
+            known.is_none_or(|k| k.revision != req.revision)
+        }
+    };
+    if revision_changed {
+        record_revision(ctx, owner, &req.catalog, req.revision).await;
+    }
+    let event = if previous.is_none() {
+        Some(FeedEvent::CatalogOnline {
+            owner: owner.to_owned(),
+            catalog: req.catalog.clone(),
+            revision: req.revision,
+        })
+    } else if revision_changed {
+        Some(FeedEvent::RevisionChanged {
+            owner: owner.to_owned(),
+            catalog: req.catalog.clone(),
+            revision: req.revision,
+        })
+    } else {
+        None
+    };
+    if let Some(event) = event {
+        notify_watchers(ctx, owner, &req.catalog, &event).await;
+    }
+    Ok(revision_changed)
 }
 
 /// Logs the new revision so the catalog projection (and `my.shares` while
@@ -210,12 +247,7 @@ pub(crate) async fn offline(
 async fn watchers(ctx: &Ctx, owner: &str, catalog: &str) -> Vec<String> {
     let now = clock::now_secs();
     let mut accounts = vec![owner.to_owned()];
-    match ctx
-        .store
-        .shares
-        .list(&format!("out.{owner}.{catalog}.*"))
-        .await
-    {
+    match ctx.store.shares.list(&out_key(owner, catalog, "*")).await {
         Ok(entries) => accounts.extend(entries.into_iter().filter_map(|(key, bytes)| {
             serde_json::from_slice::<ShareRecord>(&bytes)
                 .inspect_err(|e| tracing::warn!("share {key}: {e}"))
@@ -236,40 +268,15 @@ async fn notify_watchers(ctx: &Ctx, owner: &str, catalog: &str, event: &FeedEven
 /// Turns delete markers in the online bucket (clean stops and expired
 /// heartbeats) into `catalog_offline` feed events, until dropped.
 pub(crate) async fn watch_offline(ctx: Arc<Ctx>) {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        if let Err(e) = watch_once(&ctx).await {
-            tracing::warn!("online watch: {e}; retrying in {backoff:?}");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(5));
-        } else {
-            backoff = Duration::from_millis(100);
-        }
-    }
+    consumer::forever("online watch", || watch_once(&ctx)).await;
 }
 
-async fn watch_once(ctx: &Ctx) -> Result<(), String> {
+async fn watch_once(ctx: &Ctx) -> Result<(), ConsumeError> {
     let bucket = &ctx.store.online.kv;
-    let consumer = bucket
-        .stream
-        .get_consumer::<pull::Config>(ONLINE_WATCH_CONSUMER)
-        .await
-        .map_err(|e| format!("opening {ONLINE_WATCH_CONSUMER}: {e}"))?;
-    let mut messages = consumer
-        .stream()
-        .max_messages_per_batch(256)
-        .heartbeat(Duration::from_secs(5))
-        .expires(Duration::from_secs(30))
-        .messages()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut messages = consumer::messages(&bucket.stream, ONLINE_WATCH_CONSUMER, 256).await?;
     while let Some(msg) = messages.next().await {
-        let msg = msg.map_err(|e| e.to_string())?;
-        let removed = msg.headers.as_ref().is_some_and(|h| {
-            h.get("KV-Operation")
-                .is_some_and(|op| matches!(op.as_str(), "DEL" | "PURGE"))
-                || h.get("Nats-Marker-Reason").is_some()
-        });
+        let msg = msg?;
+        let removed = msg.headers.as_ref().is_some_and(is_removal);
         if removed {
             let key = msg.subject.as_str().strip_prefix(bucket.prefix.as_str());
             if let Some((owner, catalog)) = key.and_then(|k| k.split_once('.')) {
@@ -280,7 +287,7 @@ async fn watch_once(ctx: &Ctx) -> Result<(), String> {
                 notify_watchers(ctx, owner, catalog, &event).await;
             }
         }
-        msg.ack().await.map_err(|e| e.to_string())?;
+        msg.ack().await.map_err(ConsumeError::Ack)?;
     }
     Ok(())
 }

@@ -25,8 +25,11 @@
 //!
 //! | module | does |
 //! |---|---|
-//! | `store` | stream/bucket/consumer names and setup, KV compare-and-set helpers |
+//! | `resources` | the names of the stream, buckets and consumers |
+//! | `store` | creates or opens them on start |
+//! | `bucket` | KV reads, compare-and-set writes, exactly-once folds, listings |
 //! | `log` | append events with JetStream ack + `Nats-Msg-Id`, read the last event of a subject |
+//! | `consumer` | reading the durable consumers, and again after a failure |
 //! | `projections` | the folds and the projector loop |
 //! | `heartbeats` | online status, revision changes, offline watcher |
 //! | `expiry` | records shares reaching their expiry, once, and tells both sides |
@@ -37,40 +40,38 @@
 #![deny(missing_docs)]
 
 mod api;
+mod bucket;
 mod caller;
 mod clock;
 mod config;
+mod consumer;
+mod ctx;
 mod error;
 mod expiry;
 mod feed;
 mod heartbeats;
 mod ids;
+mod json;
 mod log;
 mod otc;
 mod projections;
+mod resources;
 mod store;
 
 use std::future::Future;
 use std::sync::Arc;
 
+use ctx::Ctx;
+
 pub use api::{QUEUE_GROUP, SERVICE_NAME};
 pub use config::GlobalConfig;
 pub use error::{ApiFailure, GlobalError};
 pub use otc::MAX_PAYLOAD_BYTES as OTC_MAX_PAYLOAD_BYTES;
-pub use store::{
+pub use resources::{
     ACCOUNTS_BUCKET, CATALOGS_BUCKET, CODES_BUCKET, EVENTS_STREAM, EVENTS_SUBJECTS, ONLINE_BUCKET,
     ONLINE_WATCH_CONSUMER, PROJECTION_BUCKETS, PROJECTOR_CONSUMER, SHARES_BUCKET, STATS_BUCKET,
     STATS_KEY,
 };
-
-/// What every handler and background task shares.
-#[derive(Debug)]
-pub(crate) struct Ctx {
-    pub(crate) client: async_nats::Client,
-    pub(crate) config: GlobalConfig,
-    pub(crate) store: store::Store,
-    pub(crate) log: log::EventLog,
-}
 
 /// Runs one instance of the global service on `client` (a user of the
 /// global account) until `shutdown` completes.

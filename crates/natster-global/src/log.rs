@@ -9,13 +9,14 @@
 
 use std::time::Duration;
 
-use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
-use async_nats::jetstream::stream::DirectGetErrorKind;
+use async_nats::jetstream::stream::{DirectGetError, DirectGetErrorKind};
 use async_nats::jetstream::{self, stream};
+use natster_client::Backoff;
 
 use crate::clock;
-use crate::store::to_bytes;
+use crate::json::to_bytes;
 use natster_proto::events::{CloudEvent, Event};
 
 /// Fills a subject slot that does not apply to an event.
@@ -49,10 +50,30 @@ pub(crate) enum AppendError {
     Conflict,
     /// JetStream did not answer in time, even after retries.
     #[error("the event log is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] PublishError),
     /// JetStream refused the event (e.g. the log is full).
     #[error("the event log refused the event: {0}")]
-    Rejected(String),
+    Rejected(#[source] PublishError),
+}
+
+/// Why a read of the log failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReadError {
+    /// JetStream did not answer, or refused.
+    #[error(transparent)]
+    Get(#[from] DirectGetError),
+    /// The stored event is not a CloudEvent we can read.
+    #[error("event {seq} in the log is not readable: {source}")]
+    Unreadable {
+        /// Its stream sequence.
+        seq: u64,
+        /// Why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The stream's info (its size) could not be read.
+    #[error(transparent)]
+    Info(#[from] stream::InfoError),
 }
 
 /// Appends to and reads from the event stream.
@@ -233,7 +254,7 @@ impl EventLog {
             }
         }
         let deadline = tokio::time::Instant::now() + self.retry_for;
-        let mut backoff = Duration::from_millis(25);
+        let mut backoff = Backoff::new(Duration::from_millis(25), Duration::from_secs(1));
         loop {
             let attempt = match self.js.send_publish(subject.clone(), msg.clone()).await {
                 Ok(ack) => ack.await,
@@ -251,24 +272,27 @@ impl EventLog {
                 | PublishErrorKind::TimedOut
                 | PublishErrorKind::BrokenPipe
                 | PublishErrorKind::MaxAckPending => {
-                    if tokio::time::Instant::now() + backoff > deadline {
-                        return Err(AppendError::Unavailable(err.to_string()));
+                    let delay = backoff.next_delay();
+                    if tokio::time::Instant::now() + delay > deadline {
+                        return Err(AppendError::Unavailable(err));
                     }
-                    tracing::debug!("event append retry after {backoff:?}: {err}");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    tracing::debug!("event append retry after {delay:?}: {err}");
+                    tokio::time::sleep(delay).await;
                 }
-                _ => return Err(AppendError::Rejected(err.to_string())),
+                _ => return Err(AppendError::Rejected(err)),
             }
         }
     }
 
     /// The last event on `subject` (a filter: wildcards allowed), if any.
-    pub(crate) async fn last(&self, subject: &str) -> Result<Option<Stored>, String> {
+    pub(crate) async fn last(&self, subject: &str) -> Result<Option<Stored>, ReadError> {
         match self.stream.direct_get_last_for_subject(subject).await {
             Ok(msg) => {
-                let event: CloudEvent = serde_json::from_slice(&msg.payload).map_err(|e| {
-                    format!("event {} in the log is not readable: {e}", msg.sequence)
+                let event: CloudEvent = serde_json::from_slice(&msg.payload).map_err(|source| {
+                    ReadError::Unreadable {
+                        seq: msg.sequence,
+                        source,
+                    }
                 })?;
                 Ok(Some(Stored {
                     event,
@@ -276,7 +300,7 @@ impl EventLog {
                 }))
             }
             Err(e) if matches!(e.kind(), DirectGetErrorKind::NotFound) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -288,7 +312,7 @@ impl EventLog {
         owner: &str,
         target: &str,
         catalog: &str,
-    ) -> Result<ShareState, String> {
+    ) -> Result<ShareState, ReadError> {
         let at = |kind: &str| event_subject(owner, target, catalog, kind);
         let subjects = [
             at("catalog_shared"),
@@ -310,18 +334,30 @@ impl EventLog {
         })
     }
 
+    /// Whether `account` bound `session` and has not revoked it since.
+    pub(crate) async fn session_bound(
+        &self,
+        account: &str,
+        session: &str,
+    ) -> Result<bool, ReadError> {
+        let at = |kind: &str| event_subject(account, session, NONE, kind);
+        let bound = self.last(&at("web_session_bound")).await?;
+        let revoked = self.last(&at("web_session_revoked")).await?;
+        Ok(match (bound, revoked) {
+            (Some(b), Some(r)) => b.seq > r.seq,
+            (Some(_), None) => true,
+            (None, _) => false,
+        })
+    }
+
     /// Whether `account` has an `account_initialized` event.
-    pub(crate) async fn initialized(&self, account: &str) -> Result<Option<Stored>, String> {
+    pub(crate) async fn initialized(&self, account: &str) -> Result<Option<Stored>, ReadError> {
         self.last(&event_subject(account, NONE, NONE, "account_initialized"))
             .await
     }
 
     /// Number of events in the log.
-    pub(crate) async fn count(&self) -> Result<u64, String> {
-        self.stream
-            .get_info()
-            .await
-            .map(|i| i.state.messages)
-            .map_err(|e| e.to_string())
+    pub(crate) async fn count(&self) -> Result<u64, ReadError> {
+        Ok(self.stream.get_info().await?.state.messages)
     }
 }

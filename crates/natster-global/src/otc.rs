@@ -11,12 +11,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::Ctx;
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::feed;
 use crate::ids;
-use crate::store::to_bytes;
+use crate::json::to_bytes;
 use natster_auth::keys::{KeyKind, check_public_key};
 use natster_proto::feed::FeedEvent;
 use natster_proto::global::{

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::heartbeats::OnlineRecord;
-use crate::projections::CatalogRecord;
+use crate::projections::{CatalogRecord, catalog_key};
 use natster_proto::global::{MyCatalogsResponse, OwnCatalog};
 
 /// `my.catalogs`: the union of the caller's live heartbeats and the
@@ -15,7 +15,7 @@ use natster_proto::global::{MyCatalogsResponse, OwnCatalog};
 /// revision there). Both buckets are keyed `<owner>.<catalog>`, and a
 /// catalog name has no dot, so `<caller>.*` is exactly the caller's.
 pub(super) async fn my_catalogs(ctx: &Ctx, caller: &str) -> Result<MyCatalogsResponse, ApiFailure> {
-    let filter = format!("{caller}.*");
+    let filter = catalog_key(caller, "*");
     let (online, known) = tokio::try_join!(
         ctx.store.online.list(&filter),
         ctx.store.catalogs.list(&filter)

@@ -20,12 +20,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
-use crate::Ctx;
 use crate::caller::caller;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, GlobalError};
-use crate::store::to_bytes;
+use crate::json::to_bytes;
 use crate::{heartbeats, otc};
-use natster_proto::global::{EventPutRequest, ops};
+use natster_proto::global::ops;
 
 /// Queue group every instance joins: each request goes to one of them.
 pub const QUEUE_GROUP: &str = "natster-global";
@@ -117,15 +117,7 @@ async fn dispatch(ctx: &Ctx, op: &str, msg: &async_nats::Message) -> Result<Byte
         ops::VALIDATE_NAME => ok(whoami::validate_name(body)?),
         ops::OTC_GENERATE => ok(otc::generate(ctx, &caller, json_or_default(body)?).await?),
         ops::OTC_CLAIM => ok(otc::claim(ctx, &caller, json(body)?).await?),
-        ops::IMPORTS_RECORD => {
-            let data: serde_json::Value = json(body)?;
-            let req = EventPutRequest {
-                kind: "catalog_imported".to_owned(),
-                id: None,
-                data,
-            };
-            ok(events::put(ctx, &caller, req).await?)
-        }
+        ops::IMPORTS_RECORD => ok(events::import(ctx, &caller, json(body)?).await?),
         _ => Err(ApiFailure::not_found(format!("unknown operation {op:?}"))),
     }
 }

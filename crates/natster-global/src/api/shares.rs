@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::StreamExt;
 
-use crate::Ctx;
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::heartbeats::OnlineRecord;
-use crate::projections::{CatalogRecord, ShareRecord, catalog_key};
+use crate::projections::{CatalogRecord, ShareRecord, catalog_key, in_filter, out_filter};
 use natster_proto::global::{MySharesResponse, ShareSummary};
 
 /// Online lookups in flight at once for one request.
@@ -19,8 +19,8 @@ const LOOKUPS_IN_FLIGHT: usize = 32;
 pub(super) async fn my_shares(ctx: &Ctx, caller: &str) -> Result<MySharesResponse, ApiFailure> {
     let now = clock::now_secs();
     let shares = &ctx.store.shares;
-    let (out_filter, in_filter) = (format!("out.{caller}.>"), format!("in.{caller}.>"));
-    let (out, inn) = tokio::try_join!(shares.list(&out_filter), shares.list(&in_filter))
+    let (out_keys, in_keys) = (out_filter(caller), in_filter(caller));
+    let (out, inn) = tokio::try_join!(shares.list(&out_keys), shares.list(&in_keys))
         .map_err(|e| storage("listing shares", e))?;
     let parse = |entries: Vec<(String, bytes::Bytes)>| -> Vec<ShareRecord> {
         entries

@@ -1,10 +1,10 @@
 //! `stats`: totals from the stats projection, online catalogs from the
 //! online bucket, the size of the log.
 
-use crate::Ctx;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::projections::StatsRecord;
-use crate::store::STATS_KEY;
+use crate::resources::STATS_KEY;
 use natster_proto::global::StatsResponse;
 
 /// `stats`.

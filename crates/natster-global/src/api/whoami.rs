@@ -3,8 +3,8 @@
 
 use natster_proto::names::check_catalog_name;
 
-use crate::Ctx;
 use crate::clock;
+use crate::ctx::Ctx;
 use crate::error::{ApiFailure, storage};
 use crate::projections::AccountRecord;
 use natster_proto::events::Event;
