@@ -24,6 +24,15 @@ pub enum GlobalError {
     /// Registering the NATS service (its endpoints) failed.
     #[error("starting the NATS service failed: {0}")]
     Service(#[source] async_nats::Error),
+    /// An instance started in this process did not answer in time.
+    #[error("the global service did not answer within {0:?}")]
+    NotReady(std::time::Duration),
+    /// An instance started in this process stopped by itself.
+    #[error("the global service stopped")]
+    Stopped,
+    /// An instance started in this process panicked.
+    #[error("the global service crashed: {0}")]
+    Crashed(String),
 }
 
 impl GlobalError {

@@ -51,6 +51,7 @@ mod expiry;
 mod feed;
 mod heartbeats;
 mod ids;
+mod instance;
 mod json;
 mod log;
 mod otc;
@@ -66,6 +67,7 @@ use ctx::Ctx;
 pub use api::{QUEUE_GROUP, SERVICE_NAME};
 pub use config::GlobalConfig;
 pub use error::{ApiFailure, GlobalError};
+pub use instance::Instance;
 pub use otc::MAX_PAYLOAD_BYTES as OTC_MAX_PAYLOAD_BYTES;
 pub use resources::{
     ACCOUNTS_BUCKET, CATALOGS_BUCKET, CODES_BUCKET, EVENTS_STREAM, EVENTS_SUBJECTS, ONLINE_BUCKET,

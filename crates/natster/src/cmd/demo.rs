@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
 use natster_client::{Context, Selection};
-use natster_hub::{HubConfig, RunningHub};
+use natster_node::{Node, NodeConfig};
 use natster_proto::global::MySharesRequest;
 
 use crate::cmd::catalog::{download, import, inbox, ls, new, serve, share};
@@ -42,28 +42,26 @@ pub async fn run(a: DemoArgs) -> Result<()> {
     println!("natster demo in {}", dir.display());
     step(
         1,
-        "hub up (operator, nats-server, account control plane, global service)",
+        "hub up (operator, nats-server, account control plane, global service, web app)",
     );
-    let mut config = HubConfig::ephemeral(dir.join("hub"));
-    config.jetstream.disk = crate::cmd::global::config_defaults().required_disk_bytes();
-    let hub = RunningHub::start(config)
-        .await
-        .context("the hub did not start")?;
-    let global = crate::cmd::global::Embedded::start(&hub, None).await?;
-    println!("hub at {}", hub.info().hub_url);
+    let node = Node::start(NodeConfig::ephemeral(dir.join("hub"))).await?;
+    println!(
+        "hub at {}, web app at {}",
+        node.info().hub_url,
+        node.web_url()
+    );
     let person = |name: &str| Selection {
         home: dir.join(name),
         name: "default".into(),
     };
     let (alice, bob) = (person("alice"), person("bob"));
-    let server = story(&dir, &hub.info().hub_url, &alice, &bob).await?;
+    let server = story(&dir, &node.info().hub_url, &alice, &bob).await?;
     if !a.exit {
         println!("The hub and alice's catalog server keep running; Ctrl-C stops them.");
         crate::signal::wait().await;
     }
     server.abort();
-    global.stop().await;
-    hub.shutdown().await;
+    node.shutdown().await;
     Ok(())
 }
 

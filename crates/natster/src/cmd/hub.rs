@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
+use natster_hub::HubConfig;
 use natster_hub::dir::HubDir;
 use natster_hub::http::Registration;
-use natster_hub::{HubConfig, RunningHub};
+use natster_node::{Node, NodeConfig, WebListen};
 
 /// Run the hub: NATS operator, nats-server, account control plane.
 #[derive(Debug, Args)]
@@ -92,35 +93,27 @@ pub async fn run(args: HubArgs) -> Result<()> {
 
 async fn up(a: UpArgs) -> Result<()> {
     let dir = a.dir.resolve()?;
-    let mut config = HubConfig::new(dir.clone());
-    config.listen = a.listen;
-    config.nats_port = a.nats_port;
-    config.http_port = a.http_port;
-    config.ws_port = a.ws_port;
-    config.registration = match (a.open, a.invite_only) {
+    let mut hub = HubConfig::new(dir.clone());
+    hub.listen = a.listen;
+    hub.nats_port = a.nats_port;
+    hub.http_port = a.http_port;
+    hub.ws_port = a.ws_port;
+    hub.registration = match (a.open, a.invite_only) {
         (true, _) => Some(Registration::Open),
         (_, true) => Some(Registration::InviteOnly),
         _ => None,
     };
-    let global_config = crate::cmd::global::config_defaults();
-    config.jetstream.disk = global_config.required_disk_bytes();
-    let hub = RunningHub::start(config)
-        .await
-        .map_err(|e| anyhow!("hub did not start: {e}"))?;
-    let info = hub.info();
-    // The global service runs inside the hub as a user of the global account;
-    // its one-time codes point at the web app.
-    let (web_listener, web_url) = natster_web::bind(a.listen, a.web_port, None).await?;
-    let mut global = crate::cmd::global::Embedded::start(&hub, Some(web_url.clone())).await?;
-    // The web app, acting for people with credentials their own CLI signs.
-    let web_config = crate::cmd::web::config(hub.identity(), info, &web_url)?;
-    let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
-    let web = tokio::spawn(natster_web::serve(web_listener, web_config, async move {
-        let _ = web_stopped.await;
-    }));
+    hub.jetstream.disk = natster_global::GlobalConfig::default().required_disk_bytes();
+    let web = WebListen {
+        listen: a.listen,
+        port: a.web_port,
+        public_url: None,
+    };
+    let mut node = Node::start(NodeConfig { hub, web }).await?;
+    let (info, web_url) = (node.info(), node.web_url());
     if a.json {
         let mut v = serde_json::to_value(info)?;
-        v["web_url"] = web_url.clone().into();
+        v["web_url"] = web_url.into();
         println!("{v}");
     } else {
         println!("natster hub is up (data in {})", dir.display());
@@ -129,24 +122,19 @@ async fn up(a: UpArgs) -> Result<()> {
         println!("  websocket:  {}", info.websocket_urls.join(", "));
         println!("  operator:   {}", info.operator);
         println!("  web app:    {web_url}");
-        println!(
-            "  register:   natster init --hub {} --name NAME",
-            info.hub_url
-        );
+        let hub_url = &info.hub_url;
+        println!("  register:   natster init --hub {hub_url} --name NAME");
         println!("Ctrl-C stops the hub.");
     }
     tokio::select! {
         _ = crate::signal::wait() => {}
-        e = global.ended() => {
-            hub.shutdown().await;
-            return Err(e);
+        e = node.ended() => {
+            node.shutdown().await;
+            return Err(e.into());
         }
     }
     eprintln!("stopping the hub...");
-    let _ = stop_web.send(());
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), web).await;
-    global.stop().await;
-    hub.shutdown().await;
+    node.shutdown().await;
     Ok(())
 }
 

@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use natster_hub::dir::HubDir;
-use natster_hub::identity::HubIdentity;
-use natster_web::{WebConfig, WebCredential};
 
 /// The web app.
 #[derive(Debug, Args)]
@@ -38,28 +36,13 @@ struct ServeArgs {
     public_url: Option<String>,
 }
 
-/// The web server's configuration from the hub's keys and URLs.
-pub fn config(
-    identity: &HubIdentity,
-    info: &natster_proto::hub::HubInfo,
-    public_url: &str,
-) -> Result<WebConfig> {
-    let credential = WebCredential::issue(&identity.web.key(), &identity.web.signing)?;
-    Ok(WebConfig::new(
-        info.hub_url.clone(),
-        info.nats_urls.clone(),
-        credential,
-        public_url,
-    ))
-}
-
 /// Runs `natster web ...`.
 pub async fn run(args: WebArgs) -> Result<()> {
     let WebCommand::Serve(a) = args.command;
     let dir = HubDir::open(&a.hub_dir)?;
     let info = dir.info()?;
     let (listener, url) = natster_web::bind(a.listen, a.port, a.public_url).await?;
-    let config = config(&dir.identity()?, &info, &url)?;
+    let config = natster_node::web_config(&dir.identity()?, &info, &url)?;
     println!("web app at {url}; Ctrl-C stops");
     natster_web::serve(listener, config, crate::signal::wait()).await?;
     Ok(())
