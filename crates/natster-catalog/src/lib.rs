@@ -20,6 +20,6 @@ pub mod transfer;
 pub mod watch;
 
 pub use catalog::{Catalog, Entry};
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, NatsError, Result};
 pub use server::{OpRequest, OpsHook, ServeConfig, ServeControl, ServeEvent, serve};
 pub use transfer::receiver::{ByteRange, CatalogClient, DownloadOptions, DownloadReport};

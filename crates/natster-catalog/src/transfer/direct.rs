@@ -103,7 +103,7 @@ impl MediaWriter {
 }
 
 fn media_err(e: std::io::Error) -> Error {
-    Error::Nats(format!("the transfer connection failed: {e}"))
+    Error::nats_in("the transfer connection failed", e)
 }
 
 /// Why a direct connection was not made: the caller falls back.
@@ -218,10 +218,13 @@ impl MediaReader {
             if line.starts_with(b"PONG") {
                 pongs += 1;
             } else if line.starts_with(b"-ERR") {
-                return Err(Unavailable::Failed(Error::Nats(format!(
-                    "the server refused the transfer connection: {}",
-                    String::from_utf8_lossy(&line[4..]).trim()
-                ))));
+                return Err(Unavailable::Failed(Error::Nats(
+                    format!(
+                        "the server refused the transfer connection: {}",
+                        String::from_utf8_lossy(&line[4..]).trim()
+                    )
+                    .into(),
+                )));
             } else if line.starts_with(b"PING") {
                 r.writer.send(b"PONG\r\n").map_err(failed)?;
             }
@@ -295,10 +298,13 @@ impl MediaReader {
                 self.writer.send(b"PONG\r\n").map_err(media_err)?;
                 continue;
             } else if line.starts_with(b"-ERR") {
-                return Err(Error::Nats(format!(
-                    "the server ended the transfer connection: {}",
-                    String::from_utf8_lossy(&line[4..]).trim()
-                )));
+                return Err(Error::Nats(
+                    format!(
+                        "the server ended the transfer connection: {}",
+                        String::from_utf8_lossy(&line[4..]).trim()
+                    )
+                    .into(),
+                ));
             } else {
                 // +OK, PONG, INFO updates.
                 continue;
