@@ -67,6 +67,16 @@ pub enum Error {
     /// The sender ended the transfer (revoked, shut down, file changed).
     #[error("transfer aborted by the sender: {0}")]
     Aborted(String),
+    /// A thread of a download (the SHA-256 hasher, the part writer)
+    /// panicked: a bug here, not a property of the bytes received, which
+    /// the part keeps for `resume`.
+    #[error("the {thread} thread panicked: {message}")]
+    ThreadPanicked {
+        /// Which thread.
+        thread: &'static str,
+        /// The panic's message.
+        message: String,
+    },
     /// The file watcher could not start.
     #[error("file watcher: {0}")]
     Watch(String),
@@ -110,11 +120,25 @@ impl Error {
         })
     }
 
+    /// A panic caught from `thread` (the payload `join` returned).
+    pub(crate) fn panicked(thread: &'static str, payload: &(dyn std::any::Any + Send)) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Error::ThreadPanicked { thread, message }
+    }
+
     /// Whether `download(.., resume: true)` can continue after this error.
     pub fn is_resumable(&self) -> bool {
         matches!(
             self,
-            Error::Integrity(_) | Error::Timeout(_) | Error::Nats(_) | Error::Aborted(_)
+            Error::Integrity(_)
+                | Error::Timeout(_)
+                | Error::Nats(_)
+                | Error::Aborted(_)
+                | Error::ThreadPanicked { .. }
         )
     }
 }

@@ -67,8 +67,9 @@ pub(crate) fn write_chunks(
         }
     }
     flusher.stop();
-    let digest = hashing.map(Hashing::finish);
+    let digest = hashing.map(Hashing::finish).transpose();
     result?;
+    let digest = digest?;
     out.file.sync_all().map_err(|e| Error::io(part, e))?;
     Ok((bytes, digest))
 }
@@ -197,9 +198,14 @@ impl Hashing {
         let _ = self.feed.send(chunk);
     }
 
-    fn finish(self) -> Vec<u8> {
+    /// The digest of everything fed. A panic on the hashing thread is an
+    /// error of its own: taken for an empty digest, it would read as a
+    /// hash mismatch and delete a part that is fine.
+    fn finish(self) -> Result<Vec<u8>> {
         drop(self.feed);
-        self.thread.join().unwrap_or_default()
+        self.thread
+            .join()
+            .map_err(|p| Error::panicked("SHA-256", p.as_ref()))
     }
 }
 
@@ -315,10 +321,34 @@ mod tests {
         } else {
             assert_eq!(w.buffered, expected.len() as u64);
         }
-        assert_eq!(hashing.finish(), Sha256::digest(&expected).to_vec());
+        assert_eq!(
+            hashing.finish().unwrap(),
+            Sha256::digest(&expected).to_vec()
+        );
         // Every buffer came back for reuse.
         assert_eq!(pool.try_iter().count(), sizes.len());
         hashing = Hashing::start(Sha256::new(), recycle).unwrap();
-        assert_eq!(hashing.finish(), Sha256::digest(b"").to_vec());
+        assert_eq!(hashing.finish().unwrap(), Sha256::digest(b"").to_vec());
+    }
+
+    /// A panic on the hashing thread (here: a chunk whose range is past its
+    /// buffer) is reported as such, not as the digest of nothing, which the
+    /// receiver would take for a hash mismatch.
+    #[test]
+    fn a_panic_while_hashing_is_its_own_error() {
+        let (recycle, _pool) = std::sync::mpsc::channel();
+        let hashing = Hashing::start(Sha256::new(), recycle).unwrap();
+        hashing.feed(Chunk {
+            buf: vec![0u8; 4],
+            start: 0,
+            end: 8,
+        });
+        match hashing.finish() {
+            Err(Error::ThreadPanicked { thread, message }) => {
+                assert_eq!(thread, "SHA-256");
+                assert!(message.contains("out of range"), "{message}");
+            }
+            other => panic!("expected the hashing thread's panic, got {other:?}"),
+        }
     }
 }

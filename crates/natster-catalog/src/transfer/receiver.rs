@@ -516,7 +516,7 @@ impl CatalogClient {
         let written_result = tokio::task::spawn_blocking(move || writer.join())
             .await
             .map_err(|e| Error::Invalid(format!("writer task failed: {e}")))?
-            .map_err(|_| Error::Invalid("the writer thread panicked".into()))?;
+            .map_err(|p| Error::panicked("part writer", p.as_ref()))?;
         received?;
         let (bytes, digest) = written_result?;
         if writer_gone && next < offer.total_chunks {
