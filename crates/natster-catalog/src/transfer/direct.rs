@@ -118,11 +118,13 @@ pub(crate) enum Unavailable {
 
 impl MediaReader {
     /// Connects, logs in and subscribes to `subject`; returns once the
-    /// server has confirmed the subscription (PING/PONG after SUB).
+    /// server has confirmed the subscription (PING/PONG after SUB). Then a
+    /// read waits at most `idle_timeout` (`None`: until the connection is
+    /// closed, [`MediaWriter::close`] included).
     pub(crate) fn subscribe(
         login: &DirectLogin,
         subject: &str,
-        idle_timeout: Duration,
+        idle_timeout: Option<Duration>,
     ) -> std::result::Result<Self, Unavailable> {
         let mut last = None;
         for url in &login.urls {
@@ -150,7 +152,7 @@ impl MediaReader {
         addr: &str,
         login: &DirectLogin,
         subject: &str,
-        idle_timeout: Duration,
+        idle_timeout: Option<Duration>,
     ) -> std::result::Result<Self, Unavailable> {
         let failed = |e: std::io::Error| Unavailable::Failed(media_err(e));
         let target = addr
@@ -171,9 +173,7 @@ impl MediaReader {
         let hello = format!("{connect}PING\r\nSUB {subject} 1\r\nPING\r\n");
         r.writer.send(hello.as_bytes()).map_err(failed)?;
         r.await_pongs(2).map_err(Unavailable::Failed)?;
-        r.sock
-            .set_read_timeout(Some(idle_timeout))
-            .map_err(failed)?;
+        r.sock.set_read_timeout(idle_timeout).map_err(failed)?;
         Ok(r)
     }
 
@@ -600,7 +600,7 @@ mod tests {
             "ws://127.0.0.1:80",
             "nats://u:p@127.0.0.1:1",
         ] {
-            let r = MediaReader::subscribe(&login(&[url]), "s", Duration::from_secs(1));
+            let r = MediaReader::subscribe(&login(&[url]), "s", Some(Duration::from_secs(1)));
             assert!(matches!(r, Err(Unavailable::Unsupported(_))), "{url}");
         }
     }
@@ -643,7 +643,7 @@ mod tests {
         script.extend_from_slice(b"INFO {}\r\nMSG m 1 3\r\nabcXY");
         let (url, server) = fake_server(script, r#"{"nonce":"abc","max_payload":1048576}"#);
         let user = login(&[&url]);
-        let mut r = MediaReader::subscribe(&user, "m", Duration::from_secs(2)).unwrap();
+        let mut r = MediaReader::subscribe(&user, "m", Some(Duration::from_secs(2))).unwrap();
         let place = |b: &mut Vec<u8>, len: usize| {
             b.resize(len + 3, 0);
             (3, 3 + len)
@@ -679,7 +679,7 @@ mod tests {
             b"-ERR 'Authorization Violation'\r\n".to_vec(),
             r#"{"nonce":"n"}"#,
         );
-        let r = MediaReader::subscribe(&login(&[&url]), "m", Duration::from_secs(2));
+        let r = MediaReader::subscribe(&login(&[&url]), "m", Some(Duration::from_secs(2)));
         let Err(Unavailable::Failed(e)) = r else {
             panic!("refused login accepted")
         };
@@ -687,7 +687,7 @@ mod tests {
         drop(server);
         let (url, _server) = fake_server(b"PONG\r\nPONG\r\n".to_vec(), "{}");
         let mut r =
-            MediaReader::subscribe(&login(&[&url]), "m", Duration::from_millis(200)).unwrap();
+            MediaReader::subscribe(&login(&[&url]), "m", Some(Duration::from_millis(200))).unwrap();
         let mut buf = Vec::new();
         let err = r.next(&mut buf, |b, n| {
             b.resize(n, 0);
