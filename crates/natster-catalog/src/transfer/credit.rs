@@ -82,6 +82,11 @@ impl Grants {
         }
     }
 
+    /// Chunks granted ahead of the consumer, at most.
+    pub(crate) fn window(&self) -> u64 {
+        self.window
+    }
+
     /// Chunks granted so far.
     pub(crate) fn granted(&self) -> u64 {
         self.granted

@@ -1,5 +1,5 @@
 //! The receiving side: [`CatalogClient`] asks a catalog server for its
-//! contents and downloads files.
+//! contents, downloads files, or streams them ([`CatalogClient::stream`]).
 //!
 //! A download writes verified chunks, in order, to `.OUT.natster-part` next
 //! to OUT, with a sidecar `.OUT.natster-part.json` naming what the part
@@ -10,6 +10,7 @@
 
 mod session;
 mod source;
+mod stream;
 mod to_file;
 
 use std::path::Path;
@@ -24,8 +25,10 @@ use natster_proto::subjects;
 use crate::catalog::check_hash;
 use crate::error::{Error, Result};
 use crate::transfer::direct::DirectLogin;
+use session::{Ask, Session};
 use to_file::{Part, PartInfo};
 
+pub use stream::{DownloadStream, STREAM_WINDOW, StreamInfo, StreamOptions};
 pub use to_file::part_paths;
 
 /// Progress of a download: `(bytes in the output so far, bytes it will have)`.
@@ -205,5 +208,32 @@ impl CatalogClient {
         let (path, sidecar) = (part.path.clone(), part.sidecar.clone());
         let result = to_file::receive(self, hash, &range, part, &opts).await;
         Part::finish(&path, &sidecar, out, hash, result)
+    }
+
+    /// Streams the file with `hash` (or `opts.range` of it) as verified
+    /// plaintext, chunk by chunk, without writing anything to disk.
+    ///
+    /// Errors before the first byte (no such file, busy, no access, a bad
+    /// offer) are returned here. Then the stream grants credit only as its
+    /// reader takes chunks, so it holds about `opts.window` chunks however
+    /// slowly it is read; for a whole file the final chunk is withheld
+    /// until the SHA-256 of the whole file matches `hash`, and any failure
+    /// ends the stream with an error item. Dropping the stream stops the
+    /// transfer (the sender is told at once and frees its slot).
+    pub async fn stream(&self, hash: &str, opts: StreamOptions) -> Result<DownloadStream> {
+        check_hash(hash)?;
+        let range = opts.range.unwrap_or(ByteRange {
+            offset: 0,
+            length: None,
+        });
+        let ask = Ask {
+            hash,
+            offset: range.offset,
+            length: range.length,
+            chunk_size: opts.chunk_size,
+            window: Some(opts.window.unwrap_or(STREAM_WINDOW)),
+        };
+        let session = Session::open(self, ask).await?;
+        DownloadStream::start(session, hash)
     }
 }

@@ -20,6 +20,7 @@ use tokio::time::Instant;
 use crate::error::{Error, Result};
 use crate::transfer::credit;
 use crate::transfer::crypto::{ChunkKind, PlainFrame, SealedFrame, TransferKey};
+use crate::transfer::part::Recycled;
 
 /// Everything one transfer needs.
 pub(crate) struct Outgoing {
@@ -87,26 +88,6 @@ async fn send_chunks(mut o: Outgoing, mut credits: watch::Receiver<u64>) -> Resu
     result
 }
 
-/// A sealed frame handed to async-nats; its buffer goes back to the reader
-/// thread when async-nats drops it, so the sender allocates (and the kernel
-/// zero-fills) a window of buffers once instead of one per chunk.
-struct Recycled {
-    buf: Vec<u8>,
-    pool: std::sync::mpsc::Sender<Vec<u8>>,
-}
-
-impl AsRef<[u8]> for Recycled {
-    fn as_ref(&self) -> &[u8] {
-        &self.buf
-    }
-}
-
-impl Drop for Recycled {
-    fn drop(&mut self) {
-        let _ = self.pool.send(std::mem::take(&mut self.buf));
-    }
-}
-
 async fn pump(
     o: &mut Outgoing,
     credits: &mut watch::Receiver<u64>,
@@ -149,6 +130,8 @@ async fn pump(
         };
         let n =
             frame.0.len() - crate::transfer::crypto::HEADER_LEN - crate::transfer::crypto::TAG_LEN;
+        // The frame's buffer goes back to the reader thread once
+        // async-nats has written it.
         o.client
             .publish(
                 o.media_subject.clone(),

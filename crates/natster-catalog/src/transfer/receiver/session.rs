@@ -14,12 +14,12 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::CatalogClient;
-use super::source::{ChunkSource, Recycle};
+use super::source::ChunkSource;
 use crate::error::{Error, Result};
 use crate::transfer::credit::{Grants, StopOnDrop};
 use crate::transfer::crypto::{OneTimeKey, decode_key, decode_transfer_id, encode_key};
 use crate::transfer::direct::{MediaReader, Unavailable};
-use crate::transfer::part::Chunk;
+use crate::transfer::part::{Chunk, Recycle};
 use crate::transfer::{MAX_CHUNK, MAX_WINDOW, MIN_CHUNK, offer, total_chunks};
 
 /// What to ask the catalog server for.
@@ -115,6 +115,11 @@ impl Session {
             idle_timeout: client.idle_timeout,
             credit_repeat: client.credit_repeat,
         })
+    }
+
+    /// Chunks granted ahead of the consumer, at most.
+    pub(crate) fn window(&self) -> u64 {
+        self.grants.window()
     }
 
     /// Whether the chunks come on the transfer's own connection.

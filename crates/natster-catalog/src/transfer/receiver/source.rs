@@ -13,10 +13,8 @@ use tokio::sync::mpsc;
 use crate::error::{Error, Result};
 use crate::transfer::crypto::{ChunkKind, HEADER_LEN, TransferKey};
 use crate::transfer::direct::{MediaReader, MediaWriter};
-use crate::transfer::part::{Chunk, aligned_slot, place_aligned};
+use crate::transfer::part::{Chunk, Recycle, aligned_slot, place_aligned};
 
-/// Buffers come back here once their chunk is written, hashed or read.
-pub(crate) type Recycle = std::sync::mpsc::Sender<Vec<u8>>;
 type Pool = std::sync::mpsc::Receiver<Vec<u8>>;
 
 /// An opened, checked chunk, and whether it is the last.
