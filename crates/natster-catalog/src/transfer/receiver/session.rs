@@ -7,8 +7,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use natster_proto::catalog::PROTOCOL_VERSION;
-use natster_proto::catalog::{DownloadRequest, DownloadResponse, OP_CREDIT, OP_DOWNLOAD, Offer};
+use natster_proto::catalog::{
+    DownloadRequest, DownloadResponse, OP_CREDIT, OP_DOWNLOAD, Offer, PROTOCOL_VERSION,
+};
 use natster_proto::subjects;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -17,7 +18,9 @@ use super::CatalogClient;
 use super::source::ChunkSource;
 use crate::error::{Error, Result};
 use crate::transfer::credit::{Grants, StopOnDrop};
-use crate::transfer::crypto::{OneTimeKey, decode_key, decode_transfer_id, encode_key};
+use crate::transfer::crypto::{
+    OneTimeKey, TransferKey, decode_key, decode_transfer_id, encode_key,
+};
 use crate::transfer::direct::{MediaReader, Unavailable};
 use crate::transfer::part::{Chunk, Recycle};
 use crate::transfer::{MAX_CHUNK, MAX_WINDOW, MIN_CHUNK, offer, total_chunks};
@@ -124,7 +127,7 @@ impl Session {
 
     /// Whether the chunks come on the transfer's own connection.
     pub(crate) fn direct(&self) -> bool {
-        self.source.media().is_some()
+        matches!(self.source, ChunkSource::Direct { .. })
     }
 
     /// Whether every chunk is in.
@@ -199,7 +202,7 @@ impl Session {
 /// client's flush does the same.
 async fn subscribe(
     client: &CatalogClient,
-    key: Arc<crate::transfer::crypto::TransferKey>,
+    key: Arc<TransferKey>,
     offer: Arc<Offer>,
 ) -> Result<(ChunkSource, Recycle)> {
     if let Some(reader) = open_direct(client, &offer.media_subject).await {

@@ -107,13 +107,13 @@ impl Part {
     /// to `hash`, and then becomes OUT; a part that can never verify is
     /// deleted. On failure, a part with nothing in it goes too; anything
     /// else stays for resume.
-    pub(super) fn finish<T>(
+    pub(super) fn finish(
         path: &Path,
         sidecar: &Path,
         out: &Path,
         hash: &str,
-        result: Result<(T, Option<Vec<u8>>)>,
-    ) -> Result<T> {
+        result: Result<(DownloadReport, Option<Vec<u8>>)>,
+    ) -> Result<DownloadReport> {
         let (report, digest) = match result {
             Ok(r) => r,
             Err(e) => {
