@@ -8,7 +8,8 @@
 //! - `catalog rescan`: [`scan::rescan`]; `catalog describe`: [`catalog::Catalog::describe`];
 //! - `catalog serve`: [`server::serve`] with a [`server::ServeConfig`] (its
 //!   [`server::OpsHook`] answers the owner's `access`, `share`, `unshare`);
-//! - `catalog contents` / `download`: [`CatalogClient::contents`] / [`CatalogClient::download`].
+//! - `catalog contents` / `download`: [`CatalogClient::contents`] / [`CatalogClient::download`];
+//!   the web app's player and downloads: [`CatalogClient::stream`].
 #![deny(missing_docs)]
 
 pub mod catalog;
@@ -23,6 +24,9 @@ pub mod transfer;
 pub mod watch;
 
 pub use catalog::{Catalog, Entry};
-pub use error::{Error, Result};
+pub use error::{BoxError, Error, NatsError, Result};
 pub use server::{OpRequest, OpsHook, ServeConfig, ServeControl, ServeEvent, serve};
-pub use transfer::receiver::{ByteRange, CatalogClient, DownloadOptions, DownloadReport};
+pub use transfer::receiver::{
+    ByteRange, CatalogClient, DownloadOptions, DownloadReport, DownloadStream, StreamInfo,
+    StreamOptions,
+};

@@ -102,7 +102,6 @@ pub async fn serve(
             info.info.operator_signing_keys,
         )),
         catalogs: Arc::new(routes::catalogs::CatalogCache::default()),
-        spool: Arc::new(spool.clone()),
     };
     let sweeper = {
         let sessions = sessions.clone();

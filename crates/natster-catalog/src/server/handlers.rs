@@ -3,27 +3,29 @@
 //! operation, which only the owner may call and the [`super::OpsHook`]
 //! answers.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::service::Request;
-use futures_util::StreamExt;
 use natster_proto::ApiResponse;
 use natster_proto::subjects::{caller_token, media};
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::identity::{Refusal, caller_of};
 use super::{OpRequest, ServeEvent, Shared, TransferInfo};
 use crate::catalog::check_hash;
-use crate::transfer::crypto::{OneTimeKey, TRANSFER_ID_LEN, decode_key, encode_key, random};
+use crate::transfer::crypto::{
+    OneTimeKey, TRANSFER_ID_LEN, TransferKey, decode_key, encode_key, random,
+};
 use crate::transfer::sender::{Outgoing, send};
 use crate::transfer::{MAX_CHUNK, MIN_CHUNK, offer, total_chunks};
 use natster_proto::catalog::{
-    CatalogSummary, Credit, DownloadRequest, EntrySummary, OP_CREDIT, OP_DOWNLOAD, OP_GET, Offer,
-    PROTOCOL_VERSION,
+    CatalogSummary, DownloadRequest, DownloadResponse, EntrySummary, OP_CREDIT, OP_DOWNLOAD,
+    OP_GET, Offer, PROTOCOL_VERSION,
 };
 
 /// How long a receiver has to send its first credit after the offer.
@@ -172,56 +174,17 @@ fn get(shared: &Shared) -> Result<CatalogSummary, Refusal> {
     })
 }
 
+/// `download`: checks the request, reserves a transfer slot, signs an
+/// offer and starts sending once the receiver grants credit.
 async fn download(
     shared: &Arc<Shared>,
     req: &Request,
     caller: &str,
     tasks: &mut JoinSet<()>,
-) -> Result<natster_proto::catalog::DownloadResponse, Refusal> {
-    let bad = |m: String| (400, m);
-    let dr: DownloadRequest = serde_json::from_slice(&req.message.payload)
-        .map_err(|e| bad(format!("invalid download request: {e}")))?;
-    check_hash(&dr.hash).map_err(|e| bad(e.to_string()))?;
-    let receiver_pub =
-        decode_key(&dr.receiver_pub, "receiver_pub").map_err(|e| bad(e.to_string()))?;
-
-    let catalog = shared
-        .control
-        .catalog()
-        .ok_or((503, "the catalog is loading".to_owned()))?;
-    let entry = catalog.find(&dr.hash).ok_or((
-        404,
-        format!("catalog {} has no file with hash {}", catalog.name, dr.hash),
-    ))?;
-    let path = catalog.root_dir.join(&entry.path);
-    let size = entry.byte_size;
-    match std::fs::metadata(&path) {
-        Ok(m) if m.len() == size => {}
-        Ok(_) => {
-            return Err((
-                409,
-                format!(
-                    "{} changed since it was indexed; try again after the rescan",
-                    entry.path
-                ),
-            ));
-        }
-        Err(_) => return Err((404, format!("{} is no longer on disk", entry.path))),
-    }
-    if dr.offset > size {
-        return Err(bad(format!(
-            "offset {} is past the end ({size} bytes)",
-            dr.offset
-        )));
-    }
-    let length = dr.length.unwrap_or(size - dr.offset);
-    if dr.offset.checked_add(length).is_none_or(|end| end > size) {
-        return Err(bad(format!(
-            "range {}+{length} is past the end ({size} bytes)",
-            dr.offset
-        )));
-    }
-
+) -> Result<DownloadResponse, Refusal> {
+    let (dr, receiver_pub) = parse_download(&req.message.payload)?;
+    let (path, size) = locate(shared, &dr.hash)?;
+    let length = range_length(dr.offset, dr.length, size)?;
     let permit = shared.slots.clone().try_acquire_owned().map_err(|_| {
         (
             503,
@@ -231,14 +194,101 @@ async fn download(
             ),
         )
     })?;
+    let chunk_size = chunk_size(shared, dr.chunk_size)?;
+    let (the_offer, tkey) =
+        make_offer(shared, caller, &dr, &receiver_pub, size, length, chunk_size)?;
+    let internal = |e: crate::error::Error| (500, e.to_string());
+    let signed = offer::sign(&the_offer, &shared.signer, &shared.signer_jwt).map_err(internal)?;
+    // Listen for credits before the receiver can send any.
+    let credit_sub = subscribe_credits(shared, &the_offer.transfer_id).await?;
+    let info = TransferInfo {
+        transfer_id: the_offer.transfer_id,
+        caller: caller.to_owned(),
+        hash: dr.hash,
+    };
+    let outgoing = Outgoing {
+        client: shared.client.clone(),
+        caller: caller.to_owned(),
+        media_subject: the_offer.media_subject,
+        key: Arc::new(tkey),
+        path,
+        offset: dr.offset,
+        length,
+        chunk_size,
+        total_chunks: the_offer.total_chunks,
+        cancel: shared.control.register(info.clone()),
+        first_credit_by: Instant::now() + OFFER_TTL,
+        credit_timeout: shared.credit_timeout,
+    };
+    start_sending(shared, tasks, permit, info, outgoing, credit_sub);
+    Ok(signed)
+}
 
+/// The request, and the receiver's one-time public key in it.
+fn parse_download(payload: &[u8]) -> Result<(DownloadRequest, [u8; 32]), Refusal> {
+    let bad = |m: String| (400, m);
+    let dr: DownloadRequest = serde_json::from_slice(payload)
+        .map_err(|e| bad(format!("invalid download request: {e}")))?;
+    check_hash(&dr.hash).map_err(|e| bad(e.to_string()))?;
+    let receiver_pub =
+        decode_key(&dr.receiver_pub, "receiver_pub").map_err(|e| bad(e.to_string()))?;
+    Ok((dr, receiver_pub))
+}
+
+/// The file with `hash`, and its size, if it is still what was indexed
+/// (same size; the receiver's SHA-256 catches the rest).
+fn locate(shared: &Shared, hash: &str) -> Result<(PathBuf, u64), Refusal> {
+    let catalog = shared
+        .control
+        .catalog()
+        .ok_or((503, "the catalog is loading".to_owned()))?;
+    let entry = catalog.find(hash).ok_or((
+        404,
+        format!("catalog {} has no file with hash {hash}", catalog.name),
+    ))?;
+    let path = catalog.root_dir.join(&entry.path);
+    let size = entry.byte_size;
+    match std::fs::metadata(&path) {
+        Ok(m) if m.len() == size => Ok((path, size)),
+        Ok(_) => Err((
+            409,
+            format!(
+                "{} changed since it was indexed; try again after the rescan",
+                entry.path
+            ),
+        )),
+        Err(_) => Err((404, format!("{} is no longer on disk", entry.path))),
+    }
+}
+
+/// The length of the range at `offset` (`None`: to the end) of a file of
+/// `size` bytes, if it lies within the file.
+fn range_length(offset: u64, length: Option<u64>, size: u64) -> Result<u64, Refusal> {
+    if offset > size {
+        return Err((
+            400,
+            format!("offset {offset} is past the end ({size} bytes)"),
+        ));
+    }
+    let length = length.unwrap_or(size - offset);
+    if offset.checked_add(length).is_none_or(|end| end > size) {
+        return Err((
+            400,
+            format!("range {offset}+{length} is past the end ({size} bytes)"),
+        ));
+    }
+    Ok(length)
+}
+
+/// The chunk size: what the receiver asked for (or the server's), within
+/// the protocol's bounds and under the NATS server's `max_payload`.
+fn chunk_size(shared: &Shared, asked: Option<u32>) -> Result<u32, Refusal> {
     let max_payload = shared
         .client
         .server_info()
         .max_payload
         .saturating_sub(FRAME_OVERHEAD);
-    let chunk_size = dr
-        .chunk_size
+    let chunk_size = asked
         .unwrap_or(shared.chunk_size)
         .clamp(MIN_CHUNK, MAX_CHUNK)
         .min(u32::try_from(max_payload).unwrap_or(u32::MAX));
@@ -248,19 +298,32 @@ async fn download(
             format!("the NATS server's max_payload ({max_payload} bytes) is too small"),
         ));
     }
+    Ok(chunk_size)
+}
+
+/// A fresh transfer id and sender key, the transfer key agreed with the
+/// receiver's, and the offer that binds them to this caller and range.
+fn make_offer(
+    shared: &Shared,
+    caller: &str,
+    dr: &DownloadRequest,
+    receiver_pub: &[u8; 32],
+    size: u64,
+    length: u64,
+    chunk_size: u32,
+) -> Result<(Offer, TransferKey), Refusal> {
     let internal = |e: crate::error::Error| (500, e.to_string());
     let tid_bytes: [u8; TRANSFER_ID_LEN] = random().map_err(internal)?;
     let transfer_id = data_encoding::HEXLOWER.encode(&tid_bytes);
     let key = OneTimeKey::generate().map_err(internal)?;
     let sender_pub = key.public();
     let tkey = key
-        .agree(&receiver_pub, &tid_bytes, &sender_pub, &receiver_pub)
-        .map_err(|e| bad(e.to_string()))?;
-    let total = total_chunks(length, chunk_size);
-    let media_subject = media(caller, &shared.owner, &shared.catalog_name, &transfer_id);
+        .agree(receiver_pub, &tid_bytes, &sender_pub, receiver_pub)
+        .map_err(|e| (400, e.to_string()))?;
     let the_offer = Offer {
         version: PROTOCOL_VERSION,
-        transfer_id: transfer_id.clone(),
+        media_subject: media(caller, &shared.owner, &shared.catalog_name, &transfer_id),
+        transfer_id,
         owner: shared.owner.clone(),
         catalog: shared.catalog_name.clone(),
         caller: caller.to_owned(),
@@ -269,21 +332,25 @@ async fn download(
         offset: dr.offset,
         length,
         chunk_size,
-        total_chunks: total,
+        total_chunks: total_chunks(length, chunk_size),
         window: shared.window,
         sender_pub: encode_key(&sender_pub),
         receiver_pub: dr.receiver_pub.clone(),
-        media_subject: media_subject.clone(),
         expires: crate::catalog::now() + OFFER_TTL.as_secs() as i64,
     };
-    let signed = offer::sign(&the_offer, &shared.signer, &shared.signer_jwt).map_err(internal)?;
+    Ok((the_offer, tkey))
+}
 
-    // Listen for credits before the receiver can send any.
+/// The transfer's own credit subscription, confirmed by the server.
+async fn subscribe_credits(
+    shared: &Shared,
+    transfer_id: &str,
+) -> Result<async_nats::Subscriber, Refusal> {
     let credit_subject = format!(
         "*.natster.catalog.{}.{}.{OP_CREDIT}.{transfer_id}",
         shared.owner, shared.catalog_name
     );
-    let mut credit_sub = shared
+    let credit_sub = shared
         .client
         .subscribe(credit_subject)
         .await
@@ -293,67 +360,29 @@ async fn download(
         .flush()
         .await
         .map_err(|e| (500, format!("NATS: {e}")))?;
+    Ok(credit_sub)
+}
 
-    let info = TransferInfo {
-        transfer_id: transfer_id.clone(),
-        caller: caller.to_owned(),
-        hash: dr.hash.clone(),
-    };
-    let cancel = shared.control.register(info.clone());
-    let (credits_tx, credits_rx) = watch::channel(0u64);
-    let outgoing = Outgoing {
-        client: shared.client.clone(),
-        media_subject,
-        key: Arc::new(tkey),
-        path,
-        offset: dr.offset,
-        length,
-        chunk_size,
-        total_chunks: total,
-        credits: credits_rx,
-        cancel,
-        first_credit_by: Instant::now() + OFFER_TTL,
-        credit_timeout: shared.credit_timeout,
-    };
-    let task_shared = shared.clone();
-    let caller_owned = caller.to_owned();
+/// Sends the (registered) transfer in a task of its own, which holds the
+/// slot until it ends.
+fn start_sending(
+    shared: &Arc<Shared>,
+    tasks: &mut JoinSet<()>,
+    permit: OwnedSemaphorePermit,
+    info: TransferInfo,
+    outgoing: Outgoing,
+    credit_sub: async_nats::Subscriber,
+) {
+    let shared_task = shared.clone();
     shared.emit(ServeEvent::TransferStarted(info.clone()));
     tasks.spawn(async move {
         let _permit = permit;
-        let forward = async {
-            while let Some(m) = credit_sub.next().await {
-                if caller_token(&m.subject) != Some(caller_owned.as_str()) {
-                    continue;
-                }
-                if let Ok(c) = serde_json::from_slice::<Credit>(&m.payload) {
-                    if c.stop {
-                        return;
-                    }
-                    let g = c.granted.min(total);
-                    credits_tx.send_if_modified(|cur| {
-                        let more = g > *cur;
-                        if more {
-                            *cur = g;
-                        }
-                        more
-                    });
-                }
-            }
-            // Keep the sender's view of credits alive until it finishes.
-            std::future::pending::<()>().await;
-        };
-        let result = tokio::select! {
-            r = send(outgoing) => r,
-            () = forward => Err(crate::error::Error::Aborted(
-                "the receiver stopped the transfer".into(),
-            )),
-        };
-        task_shared.control.unregister(&info.transfer_id);
+        let result = send(outgoing, credit_sub).await;
+        shared_task.control.unregister(&info.transfer_id);
         let (bytes, error) = match result {
             Ok(b) => (b, None),
             Err(e) => (0, Some(e.to_string())),
         };
-        task_shared.emit(ServeEvent::TransferFinished { info, bytes, error });
+        shared_task.emit(ServeEvent::TransferFinished { info, bytes, error });
     });
-    Ok(signed)
 }

@@ -27,6 +27,7 @@ use natster_auth::KeyPair;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::transfer::MAX_CHUNK;
 
 /// Longest protocol line we accept from the server (INFO can be long).
 const MAX_LINE: usize = 64 << 10;
@@ -103,7 +104,7 @@ impl MediaWriter {
 }
 
 fn media_err(e: std::io::Error) -> Error {
-    Error::Nats(format!("the transfer connection failed: {e}"))
+    Error::nats_in("the transfer connection failed", e)
 }
 
 /// Why a direct connection was not made: the caller falls back.
@@ -117,11 +118,13 @@ pub(crate) enum Unavailable {
 
 impl MediaReader {
     /// Connects, logs in and subscribes to `subject`; returns once the
-    /// server has confirmed the subscription (PING/PONG after SUB).
+    /// server has confirmed the subscription (PING/PONG after SUB). Then a
+    /// read waits at most `idle_timeout` (`None`: until the connection is
+    /// closed, [`MediaWriter::close`] included).
     pub(crate) fn subscribe(
         login: &DirectLogin,
         subject: &str,
-        idle_timeout: Duration,
+        idle_timeout: Option<Duration>,
     ) -> std::result::Result<Self, Unavailable> {
         let mut last = None;
         for url in &login.urls {
@@ -149,7 +152,7 @@ impl MediaReader {
         addr: &str,
         login: &DirectLogin,
         subject: &str,
-        idle_timeout: Duration,
+        idle_timeout: Option<Duration>,
     ) -> std::result::Result<Self, Unavailable> {
         let failed = |e: std::io::Error| Unavailable::Failed(media_err(e));
         let target = addr
@@ -157,101 +160,79 @@ impl MediaReader {
             .map_err(failed)?
             .next()
             .ok_or_else(|| Unavailable::Failed(Error::Invalid(format!("{addr}: no address"))))?;
-        let sock = TcpStream::connect_timeout(&target, SETUP_TIMEOUT).map_err(failed)?;
-        sock.set_nodelay(true).map_err(failed)?;
-        sock.set_read_timeout(Some(SETUP_TIMEOUT)).map_err(failed)?;
+        let mut r = Self::open(target).map_err(failed)?;
+        let info = match r.next_line().map_err(Unavailable::Failed)? {
+            ServerLine::Info(json) => serde_json::from_slice::<ServerInfo>(&json).ok(),
+            _ => None,
+        }
+        .ok_or_else(|| Unavailable::Failed(Error::Nats("the server did not send INFO".into())))?;
+        if info.tls_required {
+            return Err(Unavailable::Unsupported("the server requires TLS".into()));
+        }
+        let connect = connect_line(login, info.nonce.as_deref()).map_err(Unavailable::Failed)?;
+        let hello = format!("{connect}PING\r\nSUB {subject} 1\r\nPING\r\n");
+        r.writer.send(hello.as_bytes()).map_err(failed)?;
+        r.await_pongs(2).map_err(Unavailable::Failed)?;
+        r.sock.set_read_timeout(idle_timeout).map_err(failed)?;
+        Ok(r)
+    }
+
+    /// A TCP connection to `target` with the setup timeouts, nothing read yet.
+    fn open(target: std::net::SocketAddr) -> std::io::Result<Self> {
+        let sock = TcpStream::connect_timeout(&target, SETUP_TIMEOUT)?;
+        sock.set_nodelay(true)?;
+        sock.set_read_timeout(Some(SETUP_TIMEOUT))?;
         // Writes are a few dozen bytes (credits, PONGs) that an empty send
         // buffer takes at once; a server that stops reading fails them
         // rather than holding the caller.
-        sock.set_write_timeout(Some(SETUP_TIMEOUT))
-            .map_err(failed)?;
-        let writer = MediaWriter(Arc::new(std::sync::Mutex::new(
-            sock.try_clone().map_err(failed)?,
-        )));
-        let mut r = Self {
+        sock.set_write_timeout(Some(SETUP_TIMEOUT))?;
+        let writer = MediaWriter(Arc::new(std::sync::Mutex::new(sock.try_clone()?)));
+        Ok(Self {
             sock,
             writer,
             buf: vec![0u8; MAX_LINE].into_boxed_slice(),
             start: 0,
             end: 0,
-        };
-        let line = r.line().map_err(Unavailable::Failed)?;
-        let info = line
-            .strip_prefix(b"INFO ")
-            .and_then(|j| serde_json::from_slice::<ServerInfo>(j).ok())
-            .ok_or_else(|| {
-                Unavailable::Failed(Error::Nats("the server did not send INFO".into()))
-            })?;
-        if info.tls_required {
-            return Err(Unavailable::Unsupported("the server requires TLS".into()));
-        }
-        let sig = match &info.nonce {
-            Some(n) => Some(
-                login
-                    .key
-                    .sign(n.as_bytes())
-                    .map(|s| data_encoding::BASE64URL_NOPAD.encode(&s))
-                    .map_err(|e| Unavailable::Failed(Error::Crypto(e.to_string())))?,
-            ),
-            None => None,
-        };
-        let connect = serde_json::json!({
-            "verbose": false,
-            "pedantic": false,
-            "tls_required": false,
-            "jwt": login.jwt,
-            "sig": sig,
-            "name": "natster-transfer",
-            "lang": "rust",
-            "version": env!("CARGO_PKG_VERSION"),
-            "protocol": 1,
-            "echo": false,
-            "headers": true,
-            "no_responders": false,
-        });
-        let hello = format!("CONNECT {connect}\r\nPING\r\nSUB {subject} 1\r\nPING\r\n");
-        r.writer.send(hello.as_bytes()).map_err(failed)?;
-        // Two PONGs: logged in, then subscribed.
+        })
+    }
+
+    /// Waits for `n` PONGs (after CONNECT: logged in; after SUB: subscribed),
+    /// answering PINGs; `-ERR` is a refusal.
+    fn await_pongs(&mut self, n: usize) -> Result<()> {
         let mut pongs = 0;
-        while pongs < 2 {
-            let line = r.line().map_err(Unavailable::Failed)?;
-            if line.starts_with(b"PONG") {
-                pongs += 1;
-            } else if line.starts_with(b"-ERR") {
-                return Err(Unavailable::Failed(Error::Nats(format!(
-                    "the server refused the transfer connection: {}",
-                    String::from_utf8_lossy(&line[4..]).trim()
-                ))));
-            } else if line.starts_with(b"PING") {
-                r.writer.send(b"PONG\r\n").map_err(failed)?;
+        while pongs < n {
+            match self.next_line()? {
+                ServerLine::Pong => pongs += 1,
+                ServerLine::Err(why) => {
+                    return Err(Error::Nats(
+                        format!("the server refused the transfer connection: {why}").into(),
+                    ));
+                }
+                ServerLine::Ping => self.writer.send(b"PONG\r\n").map_err(media_err)?,
+                ServerLine::Ok | ServerLine::Info(_) => {}
+                ServerLine::Msg { .. } | ServerLine::HMsg { .. } => {
+                    return Err(Error::Nats("a message before the subscription".into()));
+                }
             }
         }
-        r.sock
-            .set_read_timeout(Some(idle_timeout))
-            .map_err(failed)?;
-        Ok(r)
+        Ok(())
     }
 
     pub(crate) fn writer(&self) -> MediaWriter {
         self.writer.clone()
     }
 
-    /// Reads until a whole line is buffered; returns it without `\r\n` (a
-    /// copy: lines are short and rare next to payloads).
-    fn line(&mut self) -> Result<Vec<u8>> {
+    /// Reads until a whole line is buffered and returns it, parsed.
+    fn next_line(&mut self) -> Result<ServerLine> {
         loop {
-            if let Some(i) = memchr_crlf(&self.buf[self.start..self.end]) {
-                let line = self.buf[self.start..self.start + i].to_vec();
-                self.start += i + 2;
+            if let Some((line, used)) = parse_line(&self.buf[self.start..self.end])? {
+                self.start += used;
                 return Ok(line);
             }
             if self.start > 0 {
                 self.buf.copy_within(self.start..self.end, 0);
                 self.end -= self.start;
                 self.start = 0;
-            }
-            if self.end == self.buf.len() {
-                return Err(Error::Nats("a protocol line longer than 64 KiB".into()));
             }
             let n = self
                 .sock
@@ -281,42 +262,174 @@ impl MediaReader {
         buf: &mut Vec<u8>,
         place: impl FnOnce(&mut Vec<u8>, usize) -> (usize, usize),
     ) -> Result<(usize, usize)> {
-        loop {
-            let line = self.line()?;
-            let (headers, total) = if let Some(args) = line.strip_prefix(b"MSG ") {
-                (0, number(args, 1)?)
-            } else if let Some(args) = line.strip_prefix(b"HMSG ") {
-                let (head, total) = (number(args, 2)?, number(args, 1)?);
-                if head > total {
-                    return Err(Error::Nats("a malformed HMSG line".into()));
+        let (headers, total) = loop {
+            match self.next_line()? {
+                ServerLine::Msg { payload } => break (0, payload),
+                ServerLine::HMsg { headers, total } => break (headers, total),
+                ServerLine::Ping => self.writer.send(b"PONG\r\n").map_err(media_err)?,
+                ServerLine::Err(why) => {
+                    return Err(Error::Nats(
+                        format!("the server ended the transfer connection: {why}").into(),
+                    ));
                 }
-                (head, total)
-            } else if line.starts_with(b"PING") {
-                self.writer.send(b"PONG\r\n").map_err(media_err)?;
-                continue;
-            } else if line.starts_with(b"-ERR") {
-                return Err(Error::Nats(format!(
-                    "the server ended the transfer connection: {}",
-                    String::from_utf8_lossy(&line[4..]).trim()
-                )));
-            } else {
-                // +OK, PONG, INFO updates.
-                continue;
-            };
-            if headers > 0 {
-                let mut skip = vec![0u8; headers];
-                self.fill(&mut skip)?;
+                ServerLine::Pong | ServerLine::Ok | ServerLine::Info(_) => {}
             }
-            let (s, e) = place(buf, total - headers);
-            self.fill(&mut buf[s..e])?;
-            let mut crlf = [0u8; 2];
-            self.fill(&mut crlf)?;
-            if &crlf != b"\r\n" {
-                return Err(Error::Nats("a message without its line end".into()));
-            }
-            return Ok((s, e));
+        };
+        if headers > 0 {
+            let mut skip = vec![0u8; headers];
+            self.fill(&mut skip)?;
         }
+        let (s, e) = place(buf, total - headers);
+        self.fill(&mut buf[s..e])?;
+        let mut crlf = [0u8; 2];
+        self.fill(&mut crlf)?;
+        if &crlf != b"\r\n" {
+            return Err(Error::Nats("a message without its line end".into()));
+        }
+        Ok((s, e))
     }
+}
+
+/// The CONNECT line (with its CRLF): the user's JWT, and the server's
+/// nonce signed by the user's key, as nats-server checks them.
+fn connect_line(login: &DirectLogin, nonce: Option<&str>) -> Result<String> {
+    let sig = nonce
+        .map(|n| {
+            login
+                .key
+                .sign(n.as_bytes())
+                .map(|s| data_encoding::BASE64URL_NOPAD.encode(&s))
+                .map_err(|e| Error::Crypto(e.to_string()))
+        })
+        .transpose()?;
+    let connect = serde_json::json!({
+        "verbose": false,
+        "pedantic": false,
+        "tls_required": false,
+        "jwt": login.jwt,
+        "sig": sig,
+        "name": "natster-transfer",
+        "lang": "rust",
+        "version": env!("CARGO_PKG_VERSION"),
+        "protocol": 1,
+        "echo": false,
+        "headers": true,
+        "no_responders": false,
+    });
+    Ok(format!("CONNECT {connect}\r\n"))
+}
+
+/// One protocol line from nats-server, as the transfer's connection reads
+/// them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ServerLine {
+    /// `MSG <subject> <sid> [reply-to] <#bytes>`: the payload follows.
+    Msg {
+        /// Payload bytes.
+        payload: usize,
+    },
+    /// `HMSG <subject> <sid> [reply-to] <#header bytes> <#total bytes>`:
+    /// headers, then the payload.
+    HMsg {
+        /// Header bytes, at the start of the total.
+        headers: usize,
+        /// Header and payload bytes.
+        total: usize,
+    },
+    /// `PING`: answer PONG.
+    Ping,
+    /// `PONG`.
+    Pong,
+    /// `+OK`.
+    Ok,
+    /// `-ERR <why>`.
+    Err(String),
+    /// `INFO <json>`.
+    Info(Vec<u8>),
+}
+
+/// Largest message the transfer's connection takes: the largest chunk
+/// frame, with room for headers. Anything larger is not a chunk of ours,
+/// and its size is never allocated.
+const MAX_MESSAGE: usize = MAX_CHUNK as usize + (64 << 10);
+
+/// Parses the first line in `buf`: `None` until its CRLF has arrived,
+/// else the line and the bytes it took (CRLF included). A line that does
+/// not end within [`MAX_LINE`], a count that is not a number, too large or
+/// in the wrong place, or an operation nats-server does not send, is an
+/// error: the stream can no longer be trusted to be in step.
+pub(crate) fn parse_line(buf: &[u8]) -> Result<Option<(ServerLine, usize)>> {
+    let Some(end) = memchr_crlf(buf) else {
+        if buf.len() >= MAX_LINE {
+            return Err(Error::Nats("a protocol line longer than 64 KiB".into()));
+        }
+        return Ok(None);
+    };
+    let line = &buf[..end];
+    let (op, args) = match line.iter().position(|b| *b == b' ' || *b == b'\t') {
+        Some(i) => (&line[..i], &line[i + 1..]),
+        None => (line, &line[..0]),
+    };
+    let bare = |l: ServerLine| {
+        if args.iter().all(u8::is_ascii_whitespace) {
+            Ok(l)
+        } else {
+            Err(malformed(op))
+        }
+    };
+    let parsed = match op {
+        b"MSG" => msg_line(args)?,
+        b"HMSG" => hmsg_line(args)?,
+        b"PING" => bare(ServerLine::Ping)?,
+        b"PONG" => bare(ServerLine::Pong)?,
+        b"+OK" => bare(ServerLine::Ok)?,
+        b"-ERR" => ServerLine::Err(String::from_utf8_lossy(args).trim().to_owned()),
+        b"INFO" => ServerLine::Info(args.to_vec()),
+        _ => return Err(malformed(op)),
+    };
+    Ok(Some((parsed, end + 2)))
+}
+
+fn msg_line(args: &[u8]) -> Result<ServerLine> {
+    if !(3..=4).contains(&fields(args)) {
+        return Err(malformed(b"MSG"));
+    }
+    let payload = number(args, 1)?;
+    if payload > MAX_MESSAGE {
+        return Err(too_large(payload));
+    }
+    Ok(ServerLine::Msg { payload })
+}
+
+fn hmsg_line(args: &[u8]) -> Result<ServerLine> {
+    if !(4..=5).contains(&fields(args)) {
+        return Err(malformed(b"HMSG"));
+    }
+    let (headers, total) = (number(args, 2)?, number(args, 1)?);
+    if total > MAX_MESSAGE {
+        return Err(too_large(total));
+    }
+    if headers > total {
+        return Err(malformed(b"HMSG"));
+    }
+    Ok(ServerLine::HMsg { headers, total })
+}
+
+fn malformed(op: &[u8]) -> Error {
+    if op.is_empty() {
+        return Error::Nats("an empty protocol line".into());
+    }
+    Error::Nats(format!("a malformed {} line", String::from_utf8_lossy(op)).into())
+}
+
+fn too_large(n: usize) -> Error {
+    Error::Nats(format!("a message of {n} bytes, larger than any chunk").into())
+}
+
+fn fields(args: &[u8]) -> usize {
+    args.split(|b| *b == b' ' || *b == b'\t')
+        .filter(|f| !f.is_empty())
+        .count()
 }
 
 fn read_err(e: std::io::Error) -> Error {
@@ -339,10 +452,12 @@ fn memchr_crlf(b: &[u8]) -> Option<usize> {
 /// the last), as a byte count.
 fn number(args: &[u8], back: usize) -> Result<usize> {
     let field = args
-        .split(|b| *b == b' ')
+        .split(|b| *b == b' ' || *b == b'\t')
         .filter(|f| !f.is_empty())
         .rev()
         .nth(back - 1)
+        // Digits only: `parse` would also take a sign.
+        .filter(|f| f.iter().all(u8::is_ascii_digit))
         .and_then(|f| std::str::from_utf8(f).ok())
         .and_then(|f| f.parse::<usize>().ok());
     field.ok_or_else(|| Error::Nats("a malformed MSG line".into()))
@@ -374,13 +489,118 @@ mod tests {
     }
 
     #[test]
+    fn protocol_lines_as_nats_server_sends_them() {
+        use ServerLine as L;
+        let info = br#"INFO {"nonce":"n","max_payload":1048576}"#;
+        let mut info_line = info.to_vec();
+        info_line.extend_from_slice(b"\r\n");
+        let max = format!("MSG m 1 {MAX_MESSAGE}\r\n");
+        let cases: &[(&[u8], L)] = &[
+            (b"MSG m 1 5\r\nhello\r\n", L::Msg { payload: 5 }),
+            (
+                b"MSG m 1 _INBOX.x 1048586\r\n",
+                L::Msg { payload: 1_048_586 },
+            ),
+            (b"MSG m\t1   0\r\n", L::Msg { payload: 0 }),
+            (
+                max.as_bytes(),
+                L::Msg {
+                    payload: MAX_MESSAGE,
+                },
+            ),
+            (
+                b"HMSG m 1 12 17\r\n",
+                L::HMsg {
+                    headers: 12,
+                    total: 17,
+                },
+            ),
+            (
+                b"HMSG m 1 _INBOX.x 12 12\r\n",
+                L::HMsg {
+                    headers: 12,
+                    total: 12,
+                },
+            ),
+            (b"PING\r\n", L::Ping),
+            (b"PONG\r\nMSG", L::Pong),
+            (b"+OK\r\n", L::Ok),
+            (
+                b"-ERR 'Authorization Violation'\r\n",
+                L::Err("'Authorization Violation'".into()),
+            ),
+            (&info_line, L::Info(info[5..].to_vec())),
+        ];
+        for (bytes, want) in cases {
+            let got = parse_line(bytes).unwrap_or_else(|e| panic!("{bytes:?}: {e}"));
+            let used = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+            assert_eq!(got, Some((want.clone(), used)), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn a_line_without_its_crlf_is_not_whole_yet() {
+        for bytes in [
+            &b""[..],
+            b"MSG m 1 5",
+            b"MSG m 1 5\r",
+            b"MSG m 1 5\n",
+            b"PING\n",
+        ] {
+            assert_eq!(parse_line(bytes).unwrap(), None, "{bytes:?}");
+        }
+        // ... until it could never fit.
+        let err = parse_line(&vec![b'A'; MAX_LINE]).unwrap_err();
+        assert!(err.to_string().contains("longer than 64 KiB"), "{err}");
+    }
+
+    #[test]
+    fn hostile_protocol_lines_are_errors() {
+        let huge = format!("MSG m 1 {}\r\n", MAX_MESSAGE + 1);
+        let huge_total = format!("HMSG m 1 2 {}\r\n", MAX_MESSAGE + 1);
+        let cases: &[(&[u8], &str)] = &[
+            // Wrong argument counts.
+            (b"MSG\r\n", "malformed MSG"),
+            (b"MSG 5\r\n", "malformed MSG"),
+            (b"MSG m 5\r\n", "malformed MSG"),
+            (b"MSG m 1 r x 5\r\n", "malformed MSG"),
+            (b"HMSG m 1 5\r\n", "malformed HMSG"),
+            (b"HMSG m 1 r x 2 5\r\n", "malformed HMSG"),
+            (b"PING now\r\n", "malformed PING"),
+            (b"+OK ok\r\n", "malformed +OK"),
+            // Sizes that are not numbers, or too large to be a chunk.
+            (b"MSG m 1 x\r\n", "malformed MSG"),
+            (b"MSG m 1 -5\r\n", "malformed MSG"),
+            (b"MSG m 1 +5\r\n", "malformed MSG"),
+            (b"MSG m 1 5x\r\n", "malformed MSG"),
+            (b"MSG m 1 0x10\r\n", "malformed MSG"),
+            (b"HMSG m 1 a 5\r\n", "malformed MSG"),
+            (b"MSG m 1 99999999999999999999999\r\n", "malformed MSG"),
+            (huge.as_bytes(), "larger than any chunk"),
+            (huge_total.as_bytes(), "larger than any chunk"),
+            (b"HMSG m 1 17 12\r\n", "malformed HMSG"),
+            // Operations nats-server does not send us.
+            (b"msg m 1 5\r\n", "malformed msg"),
+            (b"PUB m 5\r\n", "malformed PUB"),
+            (b"\r\n", "an empty protocol line"),
+            (b"\x00\xff\r\n", "malformed"),
+        ];
+        for (bytes, want) in cases {
+            match parse_line(bytes) {
+                Err(e) => assert!(e.to_string().contains(want), "{bytes:?}: {e}"),
+                Ok(l) => panic!("{bytes:?} accepted as {l:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn tls_and_urls_with_credentials_are_left_to_async_nats() {
         for url in [
             "tls://127.0.0.1:4222",
             "ws://127.0.0.1:80",
             "nats://u:p@127.0.0.1:1",
         ] {
-            let r = MediaReader::subscribe(&login(&[url]), "s", Duration::from_secs(1));
+            let r = MediaReader::subscribe(&login(&[url]), "s", Some(Duration::from_secs(1)));
             assert!(matches!(r, Err(Unavailable::Unsupported(_))), "{url}");
         }
     }
@@ -423,7 +643,7 @@ mod tests {
         script.extend_from_slice(b"INFO {}\r\nMSG m 1 3\r\nabcXY");
         let (url, server) = fake_server(script, r#"{"nonce":"abc","max_payload":1048576}"#);
         let user = login(&[&url]);
-        let mut r = MediaReader::subscribe(&user, "m", Duration::from_secs(2)).unwrap();
+        let mut r = MediaReader::subscribe(&user, "m", Some(Duration::from_secs(2))).unwrap();
         let place = |b: &mut Vec<u8>, len: usize| {
             b.resize(len + 3, 0);
             (3, 3 + len)
@@ -459,7 +679,7 @@ mod tests {
             b"-ERR 'Authorization Violation'\r\n".to_vec(),
             r#"{"nonce":"n"}"#,
         );
-        let r = MediaReader::subscribe(&login(&[&url]), "m", Duration::from_secs(2));
+        let r = MediaReader::subscribe(&login(&[&url]), "m", Some(Duration::from_secs(2)));
         let Err(Unavailable::Failed(e)) = r else {
             panic!("refused login accepted")
         };
@@ -467,7 +687,7 @@ mod tests {
         drop(server);
         let (url, _server) = fake_server(b"PONG\r\nPONG\r\n".to_vec(), "{}");
         let mut r =
-            MediaReader::subscribe(&login(&[&url]), "m", Duration::from_millis(200)).unwrap();
+            MediaReader::subscribe(&login(&[&url]), "m", Some(Duration::from_millis(200))).unwrap();
         let mut buf = Vec::new();
         let err = r.next(&mut buf, |b, n| {
             b.resize(n, 0);

@@ -1,7 +1,9 @@
 //! The encrypted transfer: one-time keys and sealed chunks ([`crypto`]),
-//! the signed offer ([`offer`]), the sending side (`sender`) and the
-//! receiving side ([`receiver`]). `PROTOCOL.md` describes the exchange.
+//! the signed offer ([`offer`]), the sending side (`sender`), the
+//! receiving side ([`receiver`]) and the credits between them (`credit`).
+//! `PROTOCOL.md` describes the exchange.
 
+mod credit;
 pub mod crypto;
 pub mod direct;
 pub mod offer;

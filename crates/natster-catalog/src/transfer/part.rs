@@ -7,6 +7,7 @@ use std::io::Seek;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 
@@ -38,7 +39,7 @@ pub(crate) fn write_chunks(
     recycle: &std::sync::mpsc::Sender<Vec<u8>>,
 ) -> WriteResult {
     let hashing = hasher
-        .map(|h| Hashing::start(h, recycle.clone()))
+        .map(|h| Hashing::start(h, recycling(recycle.clone())))
         .transpose()?;
     let flusher = Flusher::start(&file);
     let mut out = PartWriter::new(file, part)?;
@@ -67,8 +68,9 @@ pub(crate) fn write_chunks(
         }
     }
     flusher.stop();
-    let digest = hashing.map(Hashing::finish);
+    let digest = hashing.map(Hashing::finish).transpose();
     result?;
+    let digest = digest?;
     out.file.sync_all().map_err(|e| Error::io(part, e))?;
     Ok((bytes, digest))
 }
@@ -86,6 +88,53 @@ pub(crate) struct Chunk {
 impl Chunk {
     fn data(&self) -> &[u8] {
         &self.buf[self.start..self.end]
+    }
+
+    /// The plaintext as `Bytes`, without a copy; the buffer goes back to
+    /// `pool` once every clone is dropped.
+    pub(crate) fn into_bytes(self, pool: Recycle) -> Bytes {
+        let (start, end) = (self.start, self.end);
+        Bytes::from_owner(Recycled {
+            buf: self.buf,
+            pool,
+        })
+        .slice(start..end)
+    }
+}
+
+impl AsRef<[u8]> for Chunk {
+    fn as_ref(&self) -> &[u8] {
+        self.data()
+    }
+}
+
+/// Where used buffers go back for reuse, so a transfer allocates (and the
+/// kernel zero-fills) a window of buffers once instead of one per chunk.
+pub(crate) type Recycle = std::sync::mpsc::Sender<Vec<u8>>;
+
+/// What to do with a chunk that has been hashed: recycle its buffer.
+fn recycling(pool: Recycle) -> impl FnMut(Chunk) + Send + 'static {
+    move |c: Chunk| {
+        let _ = pool.send(c.buf);
+    }
+}
+
+/// A buffer lent out as `Bytes` (to async-nats, to a stream's reader); it
+/// goes back to its pool when the last clone is dropped.
+pub(crate) struct Recycled {
+    pub(crate) buf: Vec<u8>,
+    pub(crate) pool: Recycle,
+}
+
+impl AsRef<[u8]> for Recycled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf
+    }
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        let _ = self.pool.send(std::mem::take(&mut self.buf));
     }
 }
 
@@ -169,23 +218,24 @@ impl PartWriter {
     }
 }
 
-/// SHA-256 on its own thread, fed chunks in order; it hands each buffer
-/// back for reuse. The feed is bounded, so a slow hasher slows the writer,
-/// which slows the credit it grants.
-struct Hashing {
-    feed: std::sync::mpsc::SyncSender<Chunk>,
+/// SHA-256 on its own thread, fed chunks in order; `done` gets each one
+/// back afterwards (to recycle its buffer). The feed is bounded, so a slow
+/// hasher slows whoever feeds it (the part writer, a stream), which slows
+/// the credit granted.
+pub(crate) struct Hashing<T> {
+    feed: mpsc::Sender<T>,
     thread: std::thread::JoinHandle<Vec<u8>>,
 }
 
-impl Hashing {
-    fn start(mut h: Sha256, recycle: std::sync::mpsc::Sender<Vec<u8>>) -> Result<Self> {
-        let (feed, chunks) = std::sync::mpsc::sync_channel::<Chunk>(4);
+impl<T: AsRef<[u8]> + Send + 'static> Hashing<T> {
+    pub(crate) fn start(mut h: Sha256, mut done: impl FnMut(T) + Send + 'static) -> Result<Self> {
+        let (feed, mut items) = mpsc::channel::<T>(4);
         let thread = std::thread::Builder::new()
             .name("natster-hash".into())
             .spawn(move || {
-                for c in chunks {
-                    h.update(c.data());
-                    let _ = recycle.send(c.buf);
+                while let Some(item) = items.blocking_recv() {
+                    h.update(item.as_ref());
+                    done(item);
                 }
                 h.finalize().to_vec()
             })
@@ -193,13 +243,24 @@ impl Hashing {
         Ok(Self { feed, thread })
     }
 
-    fn feed(&self, chunk: Chunk) {
-        let _ = self.feed.send(chunk);
+    /// Feeds from a thread (not a task).
+    pub(crate) fn feed(&self, item: T) {
+        let _ = self.feed.blocking_send(item);
     }
 
-    fn finish(self) -> Vec<u8> {
+    /// Feeds from a task.
+    pub(crate) async fn feed_async(&self, item: T) {
+        let _ = self.feed.send(item).await;
+    }
+
+    /// The digest of everything fed. A panic on the hashing thread is an
+    /// error of its own: taken for an empty digest, it would read as a
+    /// hash mismatch and delete a part that is fine.
+    pub(crate) fn finish(self) -> Result<Vec<u8>> {
         drop(self.feed);
-        self.thread.join().unwrap_or_default()
+        self.thread
+            .join()
+            .map_err(|p| Error::panicked("SHA-256", p.as_ref()))
     }
 }
 
@@ -279,7 +340,7 @@ mod tests {
         let mut expected = Vec::new();
         let mut w = PartWriter::new(file, &path).unwrap();
         let (recycle, pool) = std::sync::mpsc::channel();
-        let mut hashing = Hashing::start(Sha256::new(), recycle.clone()).unwrap();
+        let mut hashing = Hashing::start(Sha256::new(), recycling(recycle.clone())).unwrap();
         for (i, n) in sizes.iter().enumerate() {
             let plain: Vec<u8> = (0..*n).map(|j| (i * 31 + j) as u8).collect();
             // Every other chunk placed as the receiver places them, the
@@ -315,10 +376,34 @@ mod tests {
         } else {
             assert_eq!(w.buffered, expected.len() as u64);
         }
-        assert_eq!(hashing.finish(), Sha256::digest(&expected).to_vec());
+        assert_eq!(
+            hashing.finish().unwrap(),
+            Sha256::digest(&expected).to_vec()
+        );
         // Every buffer came back for reuse.
         assert_eq!(pool.try_iter().count(), sizes.len());
-        hashing = Hashing::start(Sha256::new(), recycle).unwrap();
-        assert_eq!(hashing.finish(), Sha256::digest(b"").to_vec());
+        hashing = Hashing::start(Sha256::new(), recycling(recycle)).unwrap();
+        assert_eq!(hashing.finish().unwrap(), Sha256::digest(b"").to_vec());
+    }
+
+    /// A panic on the hashing thread (here: a chunk whose range is past its
+    /// buffer) is reported as such, not as the digest of nothing, which the
+    /// receiver would take for a hash mismatch.
+    #[test]
+    fn a_panic_while_hashing_is_its_own_error() {
+        let (recycle, _pool) = std::sync::mpsc::channel();
+        let hashing = Hashing::start(Sha256::new(), recycling(recycle)).unwrap();
+        hashing.feed(Chunk {
+            buf: vec![0u8; 4],
+            start: 0,
+            end: 8,
+        });
+        match hashing.finish() {
+            Err(Error::ThreadPanicked { thread, message }) => {
+                assert_eq!(thread, "SHA-256");
+                assert!(message.contains("out of range"), "{message}");
+            }
+            other => panic!("expected the hashing thread's panic, got {other:?}"),
+        }
     }
 }

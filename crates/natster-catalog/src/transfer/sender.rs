@@ -18,11 +18,15 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
+use crate::transfer::credit;
 use crate::transfer::crypto::{ChunkKind, PlainFrame, SealedFrame, TransferKey};
+use crate::transfer::part::Recycled;
 
 /// Everything one transfer needs.
 pub(crate) struct Outgoing {
     pub(crate) client: async_nats::Client,
+    /// The account receiving: the only one whose credits count.
+    pub(crate) caller: String,
     pub(crate) media_subject: String,
     pub(crate) key: Arc<TransferKey>,
     pub(crate) path: PathBuf,
@@ -30,18 +34,27 @@ pub(crate) struct Outgoing {
     pub(crate) length: u64,
     pub(crate) chunk_size: u32,
     pub(crate) total_chunks: u64,
-    /// Cumulative grants from the receiver.
-    pub(crate) credits: watch::Receiver<u64>,
     /// Set to a reason to stop: revoked access, shutdown.
     pub(crate) cancel: watch::Receiver<Option<String>>,
     pub(crate) first_credit_by: Instant,
     pub(crate) credit_timeout: Duration,
 }
 
-/// Sends the transfer; returns the plaintext bytes sent. On any failure the
-/// receiver gets a sealed abort frame with the reason, so it fails at once
-/// instead of waiting out its timeout.
-pub(crate) async fn send(mut o: Outgoing) -> Result<u64> {
+/// Sends the transfer as the receiver's credits on `credit_sub` allow;
+/// returns the plaintext bytes sent. A receiver that asks to stop ends it
+/// at once (no abort frame: nobody is listening).
+pub(crate) async fn send(o: Outgoing, credit_sub: async_nats::Subscriber) -> Result<u64> {
+    let (grants, credits) = watch::channel(0u64);
+    let forward = credit::forward(credit_sub, o.caller.clone(), o.total_chunks, grants);
+    tokio::select! {
+        r = send_chunks(o, credits) => r,
+        () = forward => Err(Error::Aborted("the receiver stopped the transfer".into())),
+    }
+}
+
+/// Sends the chunks; on any failure the receiver gets a sealed abort frame
+/// with the reason, so it fails at once instead of waiting out its timeout.
+async fn send_chunks(mut o: Outgoing, mut credits: watch::Receiver<u64>) -> Result<u64> {
     let (tx, mut rx) = mpsc::channel::<Result<SealedFrame>>(2);
     // Frame buffers come back here once async-nats has written them.
     let (recycle, pool) = std::sync::mpsc::channel::<Vec<u8>>();
@@ -53,7 +66,7 @@ pub(crate) async fn send(mut o: Outgoing) -> Result<u64> {
             .spawn(move || read_and_seal(&key, &path, offset, length, chunk, total, &tx, &pool))
             .map_err(|e| Error::io("natster-send thread", e))?
     };
-    let result = pump(&mut o, &mut rx, &recycle).await;
+    let result = pump(&mut o, &mut credits, &mut rx, &recycle).await;
     // Dropping the receiver makes a blocked reader's send fail, so it exits.
     drop(rx);
     let _ = tokio::task::spawn_blocking(move || reader.join()).await;
@@ -75,28 +88,9 @@ pub(crate) async fn send(mut o: Outgoing) -> Result<u64> {
     result
 }
 
-/// A sealed frame handed to async-nats; its buffer goes back to the reader
-/// thread when async-nats drops it, so the sender allocates (and the kernel
-/// zero-fills) a window of buffers once instead of one per chunk.
-struct Recycled {
-    buf: Vec<u8>,
-    pool: std::sync::mpsc::Sender<Vec<u8>>,
-}
-
-impl AsRef<[u8]> for Recycled {
-    fn as_ref(&self) -> &[u8] {
-        &self.buf
-    }
-}
-
-impl Drop for Recycled {
-    fn drop(&mut self) {
-        let _ = self.pool.send(std::mem::take(&mut self.buf));
-    }
-}
-
 async fn pump(
     o: &mut Outgoing,
+    credits: &mut watch::Receiver<u64>,
     rx: &mut mpsc::Receiver<Result<SealedFrame>>,
     recycle: &std::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<u64> {
@@ -107,11 +101,11 @@ async fn pump(
             if let Some(reason) = o.cancel.borrow().clone() {
                 return Err(Error::Aborted(reason));
             }
-            if *o.credits.borrow() > index {
+            if *credits.borrow() > index {
                 break;
             }
             tokio::select! {
-                r = o.credits.changed() => {
+                r = credits.changed() => {
                     if r.is_err() {
                         return Err(Error::Nats("the credit subscription ended".into()));
                     }
@@ -136,6 +130,8 @@ async fn pump(
         };
         let n =
             frame.0.len() - crate::transfer::crypto::HEADER_LEN - crate::transfer::crypto::TAG_LEN;
+        // The frame's buffer goes back to the reader thread once
+        // async-nats has written it.
         o.client
             .publish(
                 o.media_subject.clone(),

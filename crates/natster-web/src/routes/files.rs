@@ -138,13 +138,12 @@ pub(crate) async fn file(
     } else {
         let cat = client_for(&state, client, &s.account, &owner, &catalog).await?;
         Body::from_stream(crate::spool::stream(
-            &state.spool,
             cat,
             hash.clone(),
             byte_range,
             len,
             s.watch(),
-        )?)
+        ))
     };
     let mut resp = Response::new(body);
     *resp.status_mut() = status;

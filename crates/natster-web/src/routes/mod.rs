@@ -11,7 +11,6 @@ mod session;
 mod sharing;
 mod stats;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
@@ -43,8 +42,6 @@ pub(crate) struct AppState {
     pub(crate) accounts: Arc<Accounts>,
     /// Catalog contents recently fetched, for Range requests.
     pub(crate) catalogs: Arc<CatalogCache>,
-    /// Where downloads in flight are spooled.
-    pub(crate) spool: Arc<PathBuf>,
 }
 
 /// A request from a browser with a session; on state-changing methods the
