@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod daemon;
 mod error;
 pub mod mime;
+pub mod own;
 mod range;
 pub mod sample;
 pub mod scan;

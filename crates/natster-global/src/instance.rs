@@ -32,7 +32,7 @@ impl Instance {
         account: &str,
     ) -> Result<Self, GlobalError> {
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(crate::run(client.clone(), config, async move {
+        let task = tokio::spawn(crate::service::run(client.clone(), config, async move {
             let _ = stopped.await;
         }));
         let mut instance = Self { task, stop };

@@ -4,6 +4,7 @@
 #![allow(unreachable_pub)]
 
 mod cmd;
+mod output;
 mod progress;
 mod signal;
 
@@ -89,6 +90,8 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour only for a person: no escape codes in log files.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -62,14 +62,7 @@ impl Daemon {
     /// key: its JWT, signed by the account signing key, is what downloaders
     /// check offers against.
     pub fn prepare(ctx: &Context, name: &str) -> Result<Self> {
-        let path = ctx.catalog_path(name)?;
-        if !path.exists() {
-            return Err(Error::Invalid(format!(
-                "no catalog {name:?} in context {:?}: create it with `natster catalog new`",
-                ctx.info.name
-            )));
-        }
-        let catalog = Catalog::load(&path)?;
+        let (catalog, path) = crate::own::load(ctx, name)?;
         let signer = KeyKind::User.generate();
         let claims = Claims::new(
             signer.public_key(),

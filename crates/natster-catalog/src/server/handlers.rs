@@ -21,8 +21,9 @@ use crate::catalog::check_hash;
 use crate::transfer::crypto::{
     OneTimeKey, TRANSFER_ID_LEN, TransferKey, decode_key, encode_key, random,
 };
+use crate::transfer::offer;
 use crate::transfer::sender::{Outgoing, send};
-use crate::transfer::{MAX_CHUNK, MIN_CHUNK, offer, total_chunks};
+use crate::transfer::sizes::{MAX_CHUNK, MIN_CHUNK, total_chunks};
 use natster_proto::catalog::{
     CatalogSummary, DownloadRequest, DownloadResponse, EntrySummary, OP_CREDIT, OP_DOWNLOAD,
     OP_GET, Offer, PROTOCOL_VERSION,

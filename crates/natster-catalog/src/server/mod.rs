@@ -30,7 +30,7 @@ pub use control::{ServeControl, TransferInfo};
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::scan::{ScanReport, rescan};
-use crate::transfer::{DEFAULT_CHUNK, DEFAULT_WINDOW, MAX_WINDOW};
+use crate::transfer::sizes::{DEFAULT_CHUNK, DEFAULT_WINDOW, MAX_WINDOW};
 use natster_proto::catalog::Heartbeat;
 
 /// Transfers in flight at most, unless configured.

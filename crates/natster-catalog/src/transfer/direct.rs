@@ -27,7 +27,7 @@ use natster_auth::KeyPair;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::transfer::MAX_CHUNK;
+use crate::transfer::sizes::MAX_CHUNK;
 
 /// Longest protocol line we accept from the server (INFO can be long).
 const MAX_LINE: usize = 64 << 10;

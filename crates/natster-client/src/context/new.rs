@@ -6,7 +6,7 @@ use natster_auth::KeyPair;
 use natster_auth::creds::{Creds, write_secret};
 use natster_auth::keys::Seed;
 
-use super::{Context, ContextInfo, contexts_dir};
+use super::local::{Context, ContextInfo, contexts_dir};
 use crate::error::{Error, Result};
 
 /// Everything `init` writes for a new context.

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
+use crate::output::say;
 use natster_client::{Context, Selection};
 
 /// Manage contexts (one identity each).
@@ -39,20 +40,23 @@ pub fn run(args: ContextArgs, sel: &Selection) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string(&rows)?);
+        say!("{}", serde_json::to_string(&rows)?);
         return Ok(());
     }
     if all.is_empty() {
-        println!(
+        say!(
             "no contexts in {}: run `natster init --hub URL`",
             home.display()
         );
     }
     for c in &all {
         let mark = if &c.info.name == selected { "*" } else { " " };
-        println!(
+        say!(
             "{mark} {:<16} {:<20} {}  {}",
-            c.info.name, c.info.account_name, c.info.account, c.info.hub_url
+            c.info.name,
+            c.info.account_name,
+            c.info.account,
+            c.info.hub_url
         );
     }
     Ok(())

@@ -1,19 +1,20 @@
-//! `natster demo`: the whole story on a local hub, in one command — hub up,
-//! alice and bob init, alice catalogs sample media, shares it with bob and
-//! serves it; bob sees it in his inbox, imports it, lists it online,
-//! downloads a file and its hash verifies. Then everything keeps running
-//! until Ctrl-C, so you can try more commands against it.
+//! `natster demo`: the whole story on a local hub, in one command, told
+//! with the very commands a person would type: hub up, alice and bob init,
+//! alice catalogs sample media, shares it with bob and serves it; bob sees
+//! it in his inbox, imports it, lists it online, downloads a file and its
+//! hash verifies. Each step prints its command line (runnable as printed)
+//! and then what that command printed. Everything keeps running until
+//! Ctrl-C (or stops at once with `--exit`).
 
-use std::path::PathBuf;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::output::{say, say_text};
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
-use natster_client::{Context, Selection};
-use natster_node::{Node, NodeConfig};
-use natster_proto::global::MySharesRequest;
-
-use crate::cmd::catalog::{download, import, inbox, ls, new, serve, share};
+use serde_json::Value;
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -26,8 +27,85 @@ pub struct DemoArgs {
     exit: bool,
 }
 
+/// The story's processes: this very binary, run as alice, bob or the hub.
+struct Demo {
+    exe: PathBuf,
+    dir: PathBuf,
+    background: Vec<Child>,
+}
+
+impl Demo {
+    fn command(&self, who: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.exe);
+        c.args(args).env("NATSTER_HOME", self.dir.join(who));
+        c.env_remove("NATSTER_CONTEXT");
+        c
+    }
+
+    /// Prints the command as a person would type it, runs it, and returns
+    /// what it printed (shown too, unless `quiet`).
+    fn run(&self, who: &str, args: &[&str], quiet: bool) -> Result<String> {
+        if !quiet {
+            say!("$ {}", self.shown(who, args));
+        }
+        let out = self.command(who, args).stderr(Stdio::inherit()).output()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !quiet {
+            say_text!("{text}");
+        }
+        if !out.status.success() {
+            bail!("`natster {}` failed", args.join(" "));
+        }
+        Ok(text)
+    }
+
+    /// The command line as a person would type it in a shell.
+    fn shown(&self, who: &str, args: &[&str]) -> String {
+        let home = self.dir.join(who);
+        let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+        format!(
+            "NATSTER_HOME={} natster {}",
+            shell_quote(&home.to_string_lossy()),
+            quoted.join(" ")
+        )
+    }
+
+    /// Starts a command that keeps running; returns its first line of
+    /// output, and passes the rest on as it comes.
+    fn spawn(&mut self, who: &str, args: &[&str]) -> Result<String> {
+        say!("$ {} &", self.shown(who, args));
+        let mut child = self.command(who, args).stdout(Stdio::piped()).spawn()?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        self.background.push(child);
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        std::thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                say!("{line}");
+            }
+        });
+        if line.is_empty() {
+            bail!("`natster {}` stopped before it was ready", args.join(" "));
+        }
+        say_text!("{line}");
+        Ok(line)
+    }
+
+    /// SIGTERM to every background process, so the hub stops its
+    /// nats-server and the catalog server says goodbye.
+    fn stop(&mut self) {
+        for child in self.background.iter_mut().rev() {
+            if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            }
+            let _ = child.wait();
+        }
+    }
+}
+
 fn step(n: u32, text: &str) {
-    println!("\n==> {n}. {text}");
+    say!("\n==> {n}. {text}");
 }
 
 /// Runs it.
@@ -39,172 +117,166 @@ pub async fn run(a: DemoArgs) -> Result<()> {
         bail!("{} already holds a demo: pass another --dir", dir.display());
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    println!("natster demo in {}", dir.display());
-    step(
-        1,
-        "hub up (operator, nats-server, account control plane, global service, web app)",
-    );
-    let node = Node::start(NodeConfig::ephemeral(dir.join("hub"))).await?;
-    println!(
-        "hub at {}, web app at {}",
-        node.info().hub_url,
-        node.web_url()
-    );
-    let person = |name: &str| Selection {
-        home: dir.join(name),
-        name: "default".into(),
+    say!("natster demo in {}", dir.display());
+    let exe = std::env::current_exe().context("cannot find the natster binary")?;
+    let mut demo = Demo {
+        exe,
+        dir,
+        background: Vec::new(),
     };
-    let (alice, bob) = (person("alice"), person("bob"));
-    let server = story(&dir, &node.info().hub_url, &alice, &bob).await?;
-    if !a.exit {
-        println!("The hub and alice's catalog server keep running; Ctrl-C stops them.");
+    let story = tell(&mut demo).await;
+    if story.is_ok() && !a.exit {
+        say!("\nThe hub and alice's catalog server keep running; Ctrl-C stops them.");
         crate::signal::wait().await;
     }
-    server.abort();
-    node.shutdown().await;
-    Ok(())
+    demo.stop();
+    story
 }
 
-/// Steps 2 to 9; returns alice's catalog server, still running.
-async fn story(
-    dir: &std::path::Path,
-    hub_url: &str,
-    alice: &Selection,
-    bob: &Selection,
-) -> Result<tokio::task::JoinHandle<Result<()>>> {
+async fn tell(demo: &mut Demo) -> Result<()> {
+    step(
+        1,
+        "hub up: operator, nats-server, account control plane, global service, web app",
+    );
+    let hub_dir = demo.dir.join("hub");
+    let ports = [
+        "--nats-port",
+        "0",
+        "--http-port",
+        "0",
+        "--ws-port",
+        "0",
+        "--web-port",
+        "0",
+    ];
+    let mut args = vec!["hub", "up", "--json", "--dir", path(&hub_dir)?];
+    args.extend(ports);
+    let hub: Value = serde_json::from_str(&demo.spawn("hub", &args)?)?;
+    let hub_url = hub["hub_url"].as_str().unwrap_or_default().to_owned();
+
     step(
         2,
         "alice and bob each make their keys and register (no seed leaves their homes)",
     );
-    for (who, name) in [(alice, "alice"), (bob, "bob")] {
-        let args = crate::cmd::init::InitArgs {
-            hub: hub_url.to_owned(),
-            name: Some(name.into()),
-            invite: None,
-            json: false,
-        };
-        crate::cmd::init::run(args, who).await?;
+    for who in ["alice", "bob"] {
+        demo.run(who, &["init", "--hub", &hub_url, "--name", who], false)?;
     }
-    let (alice_key, bob_key) = (alice.load()?.info.account, bob.load()?.info.account);
-    let server = alice_shares_and_serves(dir, alice, &bob_key).await?;
-    wait_online(&bob.load()?, &alice_key).await?;
-    bob_imports_and_downloads(dir, alice, bob, &alice_key).await?;
-    println!("\nThe story is done. Try, for instance:");
-    let (a, b) = (alice.home.display(), bob.home.display());
-    println!("  NATSTER_HOME={b} natster catalog contents movies --owner {alice_key}");
-    println!("  NATSTER_HOME={a} natster catalog unshare movies {bob_key}");
-    Ok(server)
-}
+    let key = |who: &str| -> Result<String> {
+        let me: Value = serde_json::from_str(&demo.run(who, &["whoami", "--json"], true)?)?;
+        Ok(me["account"].as_str().unwrap_or_default().to_owned())
+    };
+    let (alice, bob) = (key("alice")?, key("bob")?);
 
-/// Steps 3 to 5: alice's catalog, shared with bob, served in the background.
-async fn alice_shares_and_serves(
-    dir: &std::path::Path,
-    alice: &Selection,
-    bob_key: &str,
-) -> Result<tokio::task::JoinHandle<Result<()>>> {
     step(
         3,
         "alice turns a folder of sample media into the catalog `movies`",
     );
-    let media = dir.join("media");
+    let media = demo.dir.join("media");
     natster_catalog::sample::write(&media)?;
-    let path = media.clone();
-    let description = "Alice's sample media".into();
-    new::run(
-        new::NewArgs {
-            name: "movies".into(),
-            description,
-            path,
-            json: false,
-        },
-        alice,
+    demo.run(
+        "alice",
+        &[
+            "catalog",
+            "new",
+            "movies",
+            "Sample media",
+            path(&media)?,
+        ],
+        false,
     )?;
-
     step(4, "alice shares `movies` with bob");
-    let args = share::ShareArgs {
-        name: "movies".into(),
-        account: bob_key.to_owned(),
-        expires: None,
-        json: false,
-    };
-    share::run(args, alice).await?;
-
+    demo.run("alice", &["catalog", "share", "movies", &bob], false)?;
     step(
         5,
         "alice serves `movies` (it keeps running in the background)",
     );
-    let server = tokio::spawn({
-        let alice = alice.clone();
-        let args = serve::ServeArgs {
-            name: "movies".into(),
-            heartbeat_secs: 30,
-        };
-        async move { serve::run(args, &alice).await }
-    });
-    Ok(server)
+    demo.spawn("alice", &["catalog", "serve", "movies"])?;
+    step(6, "bob looks in his inbox");
+    demo.run("bob", &["catalog", "inbox"], false)?;
+    step(7, "bob imports `movies`");
+    demo.run("bob", &["catalog", "import", "movies", &alice], false)?;
+    step(8, "bob lists his catalogs: `movies` is online");
+    wait_online(demo).await?;
+    demo.run("bob", &["catalog", "ls"], false)?;
+    download(demo, &alice, &media)?;
+    say!(
+        "\nThe story is done. Open the web app at {}",
+        hub["web_url"].as_str().unwrap_or_default()
+    );
+    say!(
+        "and log bob in there with: NATSTER_HOME={} natster login",
+        demo.dir.join("bob").display()
+    );
+    Ok(())
 }
 
-/// Steps 6 to 9: bob's inbox, import, listing, and a verified download.
-async fn bob_imports_and_downloads(
-    dir: &std::path::Path,
-    alice: &Selection,
-    bob: &Selection,
-    alice_key: &str,
-) -> Result<()> {
-    step(6, "bob looks in his inbox");
-    inbox::run(inbox::InboxArgs { json: false }, bob).await?;
-    step(7, "bob imports `movies`");
-    let args = import::ImportArgs {
-        name: "movies".into(),
-        owner: alice_key.to_owned(),
-        json: false,
-    };
-    import::run(args, bob).await?;
-    step(8, "bob lists his catalogs: `movies` is online");
-    ls::run(ls::LsArgs { json: false }, bob).await?;
-
+/// Step 9: bob downloads the largest file and it equals alice's.
+fn download(demo: &Demo, alice: &str, media: &Path) -> Result<()> {
     step(
         9,
         "bob downloads a file; it is written only once its SHA-256 matches the catalog",
     );
-    let catalog = natster_catalog::Catalog::load(&alice.load()?.catalog_path("movies")?)?;
-    let entry = catalog.entries.iter().max_by_key(|e| e.byte_size);
-    let entry = entry.ok_or_else(|| anyhow!("the sample catalog is empty"))?;
-    let out = dir
+    let contents = ["catalog", "contents", "movies", "--owner", alice, "--json"];
+    let summary: Value = serde_json::from_str(&demo.run("bob", &contents, true)?)?;
+    let entries = summary["entries"].as_array().cloned().unwrap_or_default();
+    let entry = entries
+        .iter()
+        .max_by_key(|e| e["byte_size"].as_u64())
+        .ok_or_else(|| anyhow!("the sample catalog is empty"))?;
+    let (file, hash) = (
+        entry["path"].as_str().unwrap_or_default(),
+        entry["hash"].as_str().unwrap_or_default(),
+    );
+    let out = demo
+        .dir
         .join("bob-downloads")
-        .join(entry.path.rsplit('/').next().unwrap_or("file"));
-    std::fs::create_dir_all(out.parent().unwrap_or(dir)).context("cannot create bob's folder")?;
-    let args = download::DownloadArgs {
-        name: "movies".into(),
-        hash: entry.hash.clone(),
-        out: out.clone(),
-        owner: Some(alice_key.to_owned()),
-        resume: false,
-        range: None,
-        json: false,
-    };
-    download::run(args, bob).await?;
-    if std::fs::read(&out)? != std::fs::read(dir.join("media").join(&entry.path))? {
+        .join(file.rsplit('/').next().unwrap_or("file"));
+    std::fs::create_dir_all(out.parent().unwrap_or(&demo.dir))?;
+    demo.run(
+        "bob",
+        &[
+            "catalog",
+            "download",
+            "movies",
+            hash,
+            path(&out)?,
+            "--owner",
+            alice,
+        ],
+        false,
+    )?;
+    if std::fs::read(&out)? != std::fs::read(media.join(file))? {
         bail!("the downloaded file differs from alice's");
     }
-    println!("bob's copy is byte-identical to alice's {}", entry.path);
+    say!("bob's copy is byte-identical to alice's {file}");
     Ok(())
 }
 
-/// Waits until the global service sees alice's catalog online (its first heartbeat).
-async fn wait_online(bob: &Context, owner: &str) -> Result<()> {
-    let client = bob.connect().await?;
-    let global = bob.global(&client);
+/// Waits until bob's listing shows alice's catalog online (its first heartbeat).
+async fn wait_online(demo: &Demo) -> Result<()> {
     for _ in 0..100 {
-        if let Ok(s) = global.call(&MySharesRequest {}).await {
-            if s.in_shares
-                .iter()
-                .any(|s| s.from_account == owner && s.catalog_online)
-            {
-                return Ok(());
-            }
+        let ls: Value =
+            serde_json::from_str(&demo.run("bob", &["catalog", "ls", "--json"], true)?)?;
+        let shared = ls["shared_with_me"].as_array().cloned().unwrap_or_default();
+        if shared.iter().any(|s| s["online"] == true) {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     bail!("alice's catalog server did not come online within 10 s")
+}
+
+/// `s` as one shell word.
+fn shell_quote(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn path(p: &Path) -> Result<&str> {
+    p.to_str()
+        .ok_or_else(|| anyhow!("{} is not UTF-8", p.display()))
 }

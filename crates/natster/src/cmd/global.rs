@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::say;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use natster_hub::dir::HubDir;
@@ -40,7 +41,7 @@ pub async fn run(args: GlobalArgs) -> Result<()> {
         None => dir.info()?.nats_urls.join(","),
     };
     let client = identity.global.connect(&url, "natster-global").await?;
-    println!("global service running against {url}; Ctrl-C stops");
+    say!("global service running against {url}; Ctrl-C stops");
     let config = natster_node::global_config(&identity, None);
     natster_global::run(client, config, crate::signal::wait()).await?;
     Ok(())

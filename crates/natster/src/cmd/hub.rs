@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::output::say;
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use natster_hub::HubConfig;
@@ -114,17 +115,17 @@ async fn up(a: UpArgs) -> Result<()> {
     if a.json {
         let mut v = serde_json::to_value(info)?;
         v["web_url"] = web_url.into();
-        println!("{v}");
+        say!("{v}");
     } else {
-        println!("natster hub is up (data in {})", dir.display());
-        println!("  hub URL:    {}", info.hub_url);
-        println!("  NATS:       {}", info.nats_urls.join(", "));
-        println!("  websocket:  {}", info.websocket_urls.join(", "));
-        println!("  operator:   {}", info.operator);
-        println!("  web app:    {web_url}");
+        say!("natster hub is up (data in {})", dir.display());
+        say!("  hub URL:    {}", info.hub_url);
+        say!("  NATS:       {}", info.nats_urls.join(", "));
+        say!("  websocket:  {}", info.websocket_urls.join(", "));
+        say!("  operator:   {}", info.operator);
+        say!("  web app:    {web_url}");
         let hub_url = &info.hub_url;
-        println!("  register:   natster init --hub {hub_url} --name NAME");
-        println!("Ctrl-C stops the hub.");
+        say!("  register:   natster init --hub {hub_url} --name NAME");
+        say!("Ctrl-C stops the hub.");
     }
     tokio::select! {
         _ = crate::signal::wait() => {}
@@ -145,12 +146,12 @@ fn invite(a: InviteArgs) -> Result<()> {
     let expires_at = natster_auth::jwt::now() + ttl.as_secs() as i64;
     let code = natster_hub::invites::create(dir.path(), expires_at)?;
     if a.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({ "code": code, "expires_at": expires_at })
         );
     } else {
-        println!("{code}");
+        say!("{code}");
         eprintln!(
             "single use, valid for {}: natster init --hub URL --name NAME --invite {code}",
             a.ttl

@@ -4,6 +4,7 @@
 //! nonce, and returns the account JWT it signed. The CLI then signs its own
 //! user JWT with the account signing key.
 
+use crate::output::say;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use natster_client::register::{Registration, initialized_event, register};
@@ -79,7 +80,7 @@ async fn record_initialized(client: &async_nats::Client, ctx: &Context) {
 fn report(ctx: &Context, args: &InitArgs, existing: bool) -> Result<()> {
     let i = &ctx.info;
     if args.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({
                 "context": i.name, "account": i.account, "name": i.account_name, "hub": i.hub_url,
@@ -87,17 +88,19 @@ fn report(ctx: &Context, args: &InitArgs, existing: bool) -> Result<()> {
             })
         );
     } else if existing {
-        println!(
+        say!(
             "context {:?} is already initialized as {} ({}); connection works",
-            i.name, i.account_name, i.account
+            i.name,
+            i.account_name,
+            i.account
         );
     } else {
-        println!("initialized context {:?}", i.name);
-        println!("  account:  {} ({})", i.account, i.account_name);
-        println!("  hub:      {}", i.hub_url);
-        println!("  NATS:     {}", i.nats_urls.join(", "));
-        println!("  creds:    {}", ctx.creds_path().display());
-        println!("connected to NATS as this account: it works");
+        say!("initialized context {:?}", i.name);
+        say!("  account:  {} ({})", i.account, i.account_name);
+        say!("  hub:      {}", i.hub_url);
+        say!("  NATS:     {}", i.nats_urls.join(", "));
+        say!("  creds:    {}", ctx.creds_path().display());
+        say!("connected to NATS as this account: it works");
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use anyhow::{Result, anyhow};
 use clap::Args;
 use natster_web::login::{LoginOptions, TerminalPrompt, login};
 
+use crate::output::say;
 use natster_client::Selection;
 
 /// Arguments.
@@ -61,7 +62,7 @@ pub async fn run(a: LoginArgs, sel: &Selection) -> Result<()> {
         eprintln!("warning: the session works but is not recorded with the global service: {e}");
     }
     if a.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({
                 "session": out.session, "expires_at": out.expires_at,
@@ -69,7 +70,7 @@ pub async fn run(a: LoginArgs, sel: &Selection) -> Result<()> {
             })
         );
     } else {
-        println!(
+        say!(
             "logged in: session {} until {} ({})",
             out.session,
             crate::progress::utc(out.expires_at),

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
+use crate::output::say;
 use natster_client::Selection;
 
 /// Web sessions.
@@ -36,16 +37,16 @@ pub async fn run(a: SessionsArgs, sel: &Selection) -> Result<()> {
         SessionsCommand::Ls { json } => {
             let list = natster_web::login::sessions_ls(&client, &ctx.info.account).await?;
             if json {
-                println!("{}", serde_json::to_string(&list)?);
+                say!("{}", serde_json::to_string(&list)?);
             } else if list.is_empty() {
-                println!("no web sessions");
+                say!("no web sessions");
             } else {
                 for s in list {
                     let until = s
                         .expires_at
                         .map(crate::progress::utc)
                         .unwrap_or_else(|| "no expiry".into());
-                    println!(
+                    say!(
                         "{}  bound {}  until {until}",
                         s.session,
                         crate::progress::utc(s.bound_at)
@@ -55,7 +56,7 @@ pub async fn run(a: SessionsArgs, sel: &Selection) -> Result<()> {
         }
         SessionsCommand::Revoke { session } => {
             natster_web::login::sessions_revoke(&client, &ctx.info.account, &session).await?;
-            println!("revoked session {session}");
+            say!("revoked session {session}");
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::output::say;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use natster_hub::dir::HubDir;
@@ -43,7 +44,7 @@ pub async fn run(args: WebArgs) -> Result<()> {
     let info = dir.info()?;
     let (listener, url) = natster_web::bind(a.listen, a.port, a.public_url).await?;
     let config = natster_node::web_config(&dir.identity()?, &info, &url)?;
-    println!("web app at {url}; Ctrl-C stops");
+    say!("web app at {url}; Ctrl-C stops");
     natster_web::serve(listener, config, crate::signal::wait()).await?;
     Ok(())
 }

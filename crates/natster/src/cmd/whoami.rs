@@ -6,6 +6,7 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use serde::Serialize;
 
+use crate::output::say;
 use natster_client::Selection;
 use natster_proto::global::WhoamiRequest;
 
@@ -79,23 +80,23 @@ pub async fn run(args: WhoamiArgs, sel: &Selection) -> Result<()> {
         global_error,
     };
     if args.json {
-        println!("{}", serde_json::to_string(&w)?);
+        say!("{}", serde_json::to_string(&w)?);
     } else {
-        println!("{} ({})", w.name, w.context);
-        println!("  account:    {}", w.account);
-        println!("  hub:        {}", w.hub);
-        println!("  NATS:       {}", w.nats_url);
-        println!("  creds:      {}", w.creds);
+        say!("{} ({})", w.name, w.context);
+        say!("  account:    {}", w.account);
+        say!("  hub:        {}", w.hub);
+        say!("  NATS:       {}", w.nats_url);
+        say!("  creds:      {}", w.creds);
         match w.initialized_at {
-            Some(t) => println!("  initialized: {} (unix {t})", crate::progress::utc(t)),
-            None => println!(
+            Some(t) => say!("  initialized: {} (unix {t})", crate::progress::utc(t)),
+            None => say!(
                 "  initialized: unknown ({})",
                 w.global_error.as_deref().unwrap_or("")
             ),
         }
         match (&w.rtt_ms, &w.error) {
-            (Some(ms), _) => println!("  connection: ok ({ms} ms)"),
-            (_, Some(e)) => println!("  connection: FAILED: {e}"),
+            (Some(ms), _) => say!("  connection: ok ({ms} ms)"),
+            (_, Some(e)) => say!("  connection: FAILED: {e}"),
             _ => {}
         }
     }

@@ -14,7 +14,7 @@ use natster_proto::subjects;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::CatalogClient;
+use super::client::CatalogClient;
 use super::source::ChunkSource;
 use crate::error::{Error, Result};
 use crate::transfer::credit::{Grants, StopOnDrop};
@@ -22,8 +22,9 @@ use crate::transfer::crypto::{
     OneTimeKey, TransferKey, decode_key, decode_transfer_id, encode_key,
 };
 use crate::transfer::direct::{MediaReader, Unavailable};
+use crate::transfer::offer;
 use crate::transfer::part::{Chunk, Recycle};
-use crate::transfer::{MAX_CHUNK, MAX_WINDOW, MIN_CHUNK, offer, total_chunks};
+use crate::transfer::sizes::{MAX_CHUNK, MAX_WINDOW, MIN_CHUNK, total_chunks};
 
 /// What to ask the catalog server for.
 pub(crate) struct Ask<'a> {

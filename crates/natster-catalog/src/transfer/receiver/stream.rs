@@ -17,10 +17,41 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::ByteRange;
-use super::session::{Session, Sink};
+use super::client::CatalogClient;
+use super::options::ByteRange;
+use super::session::{Ask, Session, Sink};
+use crate::catalog::check_hash;
 use crate::error::{Error, Result};
 use crate::transfer::part::{Chunk, Hashing, Recycle};
+
+impl CatalogClient {
+    /// Streams the file with `hash` (or `opts.range` of it) as verified
+    /// plaintext, chunk by chunk, without writing anything to disk.
+    ///
+    /// Errors before the first byte (no such file, busy, no access, a bad
+    /// offer) are returned here. Then the stream grants credit only as its
+    /// reader takes chunks, so it holds about `opts.window` chunks however
+    /// slowly it is read; for a whole file the final chunk is withheld
+    /// until the SHA-256 of the whole file matches `hash`, and any failure
+    /// ends the stream with an error item. Dropping the stream stops the
+    /// transfer (the sender is told at once and frees its slot).
+    pub async fn stream(&self, hash: &str, opts: StreamOptions) -> Result<DownloadStream> {
+        check_hash(hash)?;
+        let range = opts.range.unwrap_or(ByteRange {
+            offset: 0,
+            length: None,
+        });
+        let ask = Ask {
+            hash,
+            offset: range.offset,
+            length: range.length,
+            chunk_size: opts.chunk_size,
+            window: Some(opts.window.unwrap_or(STREAM_WINDOW)),
+        };
+        let session = Session::open(self, ask).await?;
+        DownloadStream::start(session, hash)
+    }
+}
 
 /// Default for [`StreamOptions::window`]: chunks the sender may have in
 /// flight beyond what the reader has taken.

@@ -11,11 +11,42 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, watch};
 
+use super::client::CatalogClient;
+use super::options::{ByteRange, DownloadOptions, DownloadProgress, DownloadReport};
 use super::session::{Ask, Session, Sink};
-use super::{ByteRange, CatalogClient, DownloadOptions, DownloadProgress, DownloadReport};
+use crate::catalog::check_hash;
 use crate::catalog::write_atomic;
 use crate::error::{Error, Result};
 use crate::transfer::part::{Chunk, DIRECT_ALIGN, write_chunks};
+
+impl CatalogClient {
+    /// Downloads the file with `hash` to `out`. See the module doc for what
+    /// is guaranteed on success and on failure.
+    pub async fn download(
+        &self,
+        hash: &str,
+        out: &Path,
+        opts: DownloadOptions,
+    ) -> Result<DownloadReport> {
+        check_hash(hash)?;
+        let range = opts.range.unwrap_or(ByteRange {
+            offset: 0,
+            length: None,
+        });
+        let whole = range.offset == 0 && range.length.is_none();
+        let info = PartInfo {
+            hash: hash.to_owned(),
+            owner: self.owner.sub.clone(),
+            catalog: self.catalog.clone(),
+            range_offset: range.offset,
+            range_length: range.length,
+        };
+        let part = Part::open(out, &info, opts.resume, whole).await?;
+        let (path, sidecar) = (part.path.clone(), part.sidecar.clone());
+        let result = receive(self, hash, &range, part, &opts).await;
+        Part::finish(&path, &sidecar, out, hash, result)
+    }
+}
 
 /// What the sidecar records about a partial download.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

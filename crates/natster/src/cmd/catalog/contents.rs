@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::Args;
 use natster_catalog::CatalogClient;
 
+use crate::output::say;
 use crate::progress::human_bytes;
 use natster_client::Selection;
 
@@ -29,15 +30,17 @@ pub async fn run(a: ContentsArgs, sel: &Selection) -> Result<()> {
     let cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)?;
     let summary = cc.contents().await?;
     if a.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        say!("{}", serde_json::to_string(&summary)?);
         return Ok(());
     }
-    println!(
+    say!(
         "Items in catalog {} (revision {}): {}",
-        summary.name, summary.revision, summary.description
+        summary.name,
+        summary.revision,
+        summary.description
     );
     for e in &summary.entries {
-        println!(
+        say!(
             "  {:<48} {:>10}  {:<24} {}",
             e.path,
             human_bytes(e.byte_size),
@@ -45,6 +48,6 @@ pub async fn run(a: ContentsArgs, sel: &Selection) -> Result<()> {
             e.hash
         );
     }
-    println!("{} files", summary.entries.len());
+    say!("{} files", summary.entries.len());
     Ok(())
 }

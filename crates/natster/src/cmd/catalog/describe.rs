@@ -3,6 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
+use crate::output::say;
 use natster_client::Selection;
 
 /// Arguments.
@@ -19,12 +20,14 @@ pub struct DescribeArgs {
 /// Runs it.
 pub fn run(a: DescribeArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
-    let (mut catalog, path) = super::load(&ctx, &a.name)?;
+    let (mut catalog, path) = natster_catalog::own::load(&ctx, &a.name)?;
     catalog.describe(&a.hash, &a.description)?;
     catalog.save(&path)?;
-    println!(
+    say!(
         "described {} in {} (revision {})",
-        a.hash, a.name, catalog.revision
+        a.hash,
+        a.name,
+        catalog.revision
     );
     Ok(())
 }

@@ -8,6 +8,7 @@ use clap::Args;
 use natster_catalog::transfer::direct::DirectLogin;
 use natster_catalog::{ByteRange, CatalogClient, DownloadOptions};
 
+use crate::output::say;
 use crate::progress::{self, human_bytes};
 use natster_client::Selection;
 
@@ -85,7 +86,7 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     let report = result?;
     let secs = started.elapsed().as_secs_f64();
     if a.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({
                 "out": a.out, "hash": a.hash, "bytes": report.received, "size": report.size,
@@ -100,7 +101,7 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
         } else {
             "range (not a whole-file hash check)"
         };
-        println!(
+        say!(
             "downloaded {} to {} ({}, {check}{})",
             a.hash,
             a.out.display(),

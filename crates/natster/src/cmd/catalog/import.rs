@@ -1,6 +1,7 @@
 //! `natster catalog import NAME OWNER`: add the imports for a catalog shared
 //! with you; see `natster_client::sharing::import`.
 
+use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_client::{Selection, sharing};
@@ -28,14 +29,17 @@ pub async fn run(a: ImportArgs, sel: &Selection) -> Result<()> {
         eprintln!("warning: imported, but not recorded with the global service: {e:#}");
     }
     if a.json {
-        println!(
+        say!(
             "{}",
             json!({ "catalog": a.name, "owner": a.owner, "imported": true })
         );
     } else {
-        println!(
+        say!(
             "imported {} from {}: `natster catalog contents {} --owner {}`",
-            a.name, a.owner, a.name, a.owner
+            a.name,
+            a.owner,
+            a.name,
+            a.owner
         );
     }
     Ok(())

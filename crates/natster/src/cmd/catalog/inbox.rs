@@ -5,6 +5,7 @@ use clap::Args;
 use natster_proto::global::MySharesRequest;
 use serde_json::json;
 
+use crate::output::say;
 use natster_client::Selection;
 
 /// Arguments.
@@ -26,16 +27,19 @@ pub async fn run(a: InboxArgs, sel: &Selection) -> Result<()> {
             .iter()
             .map(|s| json!({ "catalog": s.catalog, "owner": s.from_account, "online": s.catalog_online, "expires_at": s.expires_at }))
             .collect();
-        println!("{}", serde_json::to_string(&rows)?);
+        say!("{}", serde_json::to_string(&rows)?);
         return Ok(());
     }
     if pending.is_empty() {
-        println!("Inbox zero: nothing is waiting to be imported.");
+        say!("Inbox zero: nothing is waiting to be imported.");
     }
     for s in pending {
-        println!(
+        say!(
             "{} from {}: natster catalog import {} {}",
-            s.catalog, s.from_account, s.catalog, s.from_account
+            s.catalog,
+            s.from_account,
+            s.catalog,
+            s.from_account
         );
     }
     Ok(())

@@ -6,6 +6,7 @@ use clap::Args;
 use natster_proto::global::{MySharesRequest, ShareSummary};
 use serde_json::json;
 
+use crate::output::say;
 use natster_client::Selection;
 
 /// Arguments.
@@ -47,12 +48,12 @@ pub async fn run(a: LsArgs, sel: &Selection) -> Result<()> {
             })
             .collect();
         let with_me: Vec<_> = shares.in_shares.iter().map(share_json).collect();
-        println!("{}", json!({ "mine": mine, "shared_with_me": with_me }));
+        say!("{}", json!({ "mine": mine, "shared_with_me": with_me }));
         return Ok(());
     }
-    println!("My catalogs ({})", ctx.info.account_name);
+    say!("My catalogs ({})", ctx.info.account_name);
     if local.is_empty() {
-        println!("  (none: `natster catalog new NAME DESCRIPTION PATH`)");
+        say!("  (none: `natster catalog new NAME DESCRIPTION PATH`)");
     }
     for n in &local {
         let to: Vec<&str> = shares
@@ -66,11 +67,11 @@ pub async fn run(a: LsArgs, sel: &Selection) -> Result<()> {
         } else {
             format!("shared with {}", to.join(", "))
         };
-        println!("  {} {n:<24} {shared}", dot(online_of(n)));
+        say!("  {} {n:<24} {shared}", dot(online_of(n)));
     }
-    println!("Shared with me");
+    say!("Shared with me");
     if shares.in_shares.is_empty() {
-        println!("  (none)");
+        say!("  (none)");
     }
     for s in &shares.in_shares {
         let state = if s.imported {
@@ -78,7 +79,7 @@ pub async fn run(a: LsArgs, sel: &Selection) -> Result<()> {
         } else {
             "not imported: natster catalog import"
         };
-        println!(
+        say!(
             "  {} {:<24} from {}  {state}",
             dot(s.catalog_online),
             s.catalog,

@@ -12,11 +12,10 @@ pub mod serve;
 pub mod share;
 pub mod unshare;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use natster_catalog::Catalog;
 
-use natster_client::{Context, Selection};
+use natster_client::Selection;
 
 /// Make, serve and read catalogs.
 #[derive(Debug, Args)]
@@ -67,17 +66,4 @@ pub async fn run(args: CatalogArgs, sel: &Selection) -> Result<()> {
         CatalogCommand::Import(a) => import::run(a, sel).await,
         CatalogCommand::Inbox(a) => inbox::run(a, sel).await,
     }
-}
-
-/// Loads this context's catalog `name`.
-fn load(ctx: &Context, name: &str) -> Result<(Catalog, std::path::PathBuf)> {
-    let path = ctx.catalog_path(name)?;
-    if !path.exists() {
-        anyhow::bail!(
-            "no catalog {name:?} in context {:?}: create it with `natster catalog new`",
-            ctx.info.name
-        );
-    }
-    let catalog = Catalog::load(&path).with_context(|| format!("cannot load catalog {name}"))?;
-    Ok((catalog, path))
 }

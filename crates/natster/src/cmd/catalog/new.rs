@@ -6,6 +6,7 @@ use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use natster_catalog::scan;
 
+use crate::output::say;
 use crate::progress::{self, human_bytes};
 use natster_client::Selection;
 
@@ -53,7 +54,7 @@ pub fn run(a: NewArgs, sel: &Selection) -> Result<()> {
         eprintln!("warning: {w}");
     }
     if a.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({
                 "name": catalog.name, "files": catalog.entries.len(), "bytes": catalog.total_bytes(),
@@ -61,7 +62,7 @@ pub fn run(a: NewArgs, sel: &Selection) -> Result<()> {
             })
         );
     } else {
-        println!(
+        say!(
             "New catalog created: {} ({} files, {})",
             catalog.name,
             catalog.entries.len(),

@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::Args;
 use natster_catalog::scan;
 
+use crate::output::say;
 use crate::progress;
 use natster_client::Selection;
 
@@ -20,7 +21,7 @@ pub struct RescanArgs {
 /// Runs it.
 pub fn run(a: RescanArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
-    let (mut catalog, path) = super::load(&ctx, &a.name)?;
+    let (mut catalog, path) = natster_catalog::own::load(&ctx, &a.name)?;
     let label = format!("rescanning {}", a.name);
     let bar = std::sync::OnceLock::new();
     let report = scan::rescan(&mut catalog, &|p| {
@@ -37,7 +38,7 @@ pub fn run(a: RescanArgs, sel: &Selection) -> Result<()> {
         eprintln!("warning: {w}");
     }
     if a.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({
                 "name": catalog.name, "revision": catalog.revision, "added": report.added,
@@ -46,7 +47,7 @@ pub fn run(a: RescanArgs, sel: &Selection) -> Result<()> {
             })
         );
     } else {
-        println!(
+        say!(
             "{}: {} added, {} changed, {} removed, {} renamed; {} files re-hashed; revision {}",
             catalog.name,
             report.added.len(),

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_catalog::ServeEvent;
@@ -28,12 +29,13 @@ pub async fn run(a: ServeArgs, sel: &Selection) -> Result<()> {
     server.events = Some(Arc::new(report));
     let files = server.catalog().entries.len();
     let client = server.connect().await?;
-    println!(
+    say!(
         "serving catalog {} ({files} files) as {}; Ctrl-C stops",
-        a.name, ctx.info.account
+        a.name,
+        ctx.info.account
     );
     daemon::run(client, server, crate::signal::wait()).await?;
-    println!("stopped serving {}", a.name);
+    say!("stopped serving {}", a.name);
     Ok(())
 }
 

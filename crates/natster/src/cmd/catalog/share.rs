@@ -1,6 +1,7 @@
 //! `natster catalog share NAME ACCOUNT [--expires DURATION]`: see
 //! `natster_client::sharing::share`.
 
+use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_client::{Selection, duration, sharing};
@@ -30,7 +31,6 @@ pub async fn run(a: ShareArgs, sel: &Selection) -> Result<()> {
         .map(duration::parse)
         .transpose()
         .map_err(|e| anyhow::anyhow!("expires: {e}"))?;
-    super::load(&ctx, &a.name)?;
     let client = ctx.connect().await?;
     let done = sharing::share(&ctx, &client, &a.name, &a.account, expires).await?;
     if let Some(e) = done.record_error {
@@ -39,7 +39,7 @@ pub async fn run(a: ShareArgs, sel: &Selection) -> Result<()> {
     }
     let exp = done.expires_at;
     if a.json {
-        println!(
+        say!(
             "{}",
             json!({ "catalog": a.name, "account": a.account, "expires_at": exp })
         );
@@ -47,9 +47,12 @@ pub async fn run(a: ShareArgs, sel: &Selection) -> Result<()> {
         let until = exp
             .map(|t| format!(" until {}", crate::progress::utc(t)))
             .unwrap_or_default();
-        println!(
+        say!(
             "shared {} with {}{until}; they can now `natster catalog import {} {}`",
-            a.name, a.account, a.name, ctx.info.account
+            a.name,
+            a.account,
+            a.name,
+            ctx.info.account
         );
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! exports (nats-server cuts the account off at once); see
 //! `natster_client::sharing::unshare`.
 
+use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_client::{Selection, sharing};
@@ -24,6 +25,6 @@ pub async fn run(a: UnshareArgs, sel: &Selection) -> Result<()> {
         let e = anyhow::Error::from(e);
         eprintln!("warning: revoked, but not recorded with the global service: {e:#}");
     }
-    println!("unshared {} from {}", a.name, a.account);
+    say!("unshared {} from {}", a.name, a.account);
     Ok(())
 }
