@@ -156,6 +156,18 @@ impl Error {
     }
 }
 
+/// An error and its sources, on one line: what people read.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
 /// Results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -176,18 +188,8 @@ mod tests {
             },
         };
         assert_eq!(e.code(), Some(403));
-        let chain = anyhow_like(&e);
+        let chain = chain(&e);
         assert_eq!(chain, "hub refused exports.add: not yours (403)");
         assert_eq!(Error::not_found("x").code(), Some(404));
-    }
-
-    fn anyhow_like(e: &dyn std::error::Error) -> String {
-        let mut parts = vec![e.to_string()];
-        let mut cur = e.source();
-        while let Some(s) = cur {
-            parts.push(s.to_string());
-            cur = s.source();
-        }
-        parts.join(": ")
     }
 }

@@ -10,18 +10,21 @@
 #![deny(missing_docs)]
 
 pub mod backoff;
+mod check;
 pub mod connect;
 pub mod context;
 pub mod duration;
 mod error;
 pub mod global;
 pub mod hub;
+pub mod overview;
 pub mod register;
 pub mod request;
 pub mod sharing;
 
 pub use backoff::Backoff;
+pub use check::Check;
 pub use context::{Context, Login, Selection};
-pub use error::{BoxError, Error, Result};
+pub use error::{BoxError, Error, Result, chain};
 pub use global::GlobalClient;
 pub use hub::{HubClient, HubHttp};

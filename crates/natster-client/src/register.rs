@@ -109,6 +109,47 @@ fn check_registration(
     Ok(op.sub)
 }
 
+/// What [`init`] did.
+#[derive(Debug)]
+pub struct Initialized {
+    /// The context, new or as it was.
+    pub ctx: Context,
+    /// True when the context already existed (for the same hub).
+    pub existing: bool,
+    /// Set when the global service did not record the start (the account
+    /// works anyway).
+    pub record_error: Option<Error>,
+}
+
+/// `natster init`: registers a new context at `hub` (see [`register`]), or
+/// finds the existing one of that hub; then connects, and records the start
+/// with the global service (once; a repeat repairs a start it missed).
+pub async fn init(hub: &HubHttp, r: &Registration<'_>) -> Result<Initialized> {
+    let (ctx, existing) = match Context::load(r.home, r.context) {
+        Ok(ctx) if ctx.info.hub_url.trim_end_matches('/') != hub.url() => {
+            return Err(Error::bad_request(format!(
+                "context {:?} already belongs to hub {}; use --context OTHER for {}",
+                r.context,
+                ctx.info.hub_url,
+                hub.url()
+            )));
+        }
+        Ok(ctx) => (ctx, true),
+        Err(_) => (register(hub, r).await?, false),
+    };
+    let client = ctx.connect().await?;
+    let record_error = match ctx.global(&client).call(&initialized_event(&ctx)).await {
+        // Already initialized: a second start is a conflict, and fine.
+        Err(e) if e.code() != Some(409) => Some(e),
+        _ => None,
+    };
+    Ok(Initialized {
+        ctx,
+        existing,
+        record_error,
+    })
+}
+
 /// The global service's record that this account started using Natster.
 /// Its id is fixed, so sending it again is harmless.
 pub fn initialized_event(ctx: &Context) -> EventPutRequest {

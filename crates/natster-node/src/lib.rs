@@ -60,8 +60,7 @@ pub struct NodeConfig {
 impl NodeConfig {
     /// A node in `dir` on loopback with every port picked free (tests, the demo).
     pub fn ephemeral(dir: std::path::PathBuf) -> Self {
-        let mut hub = HubConfig::ephemeral(dir);
-        hub.jetstream.disk = GlobalConfig::default().required_disk_bytes();
+        let hub = HubConfig::ephemeral(dir);
         Self {
             web: WebListen {
                 listen: hub.listen,
@@ -123,7 +122,9 @@ pub async fn start_global(
 
 impl Node {
     /// Starts everything; see the crate's documentation for the order.
-    pub async fn start(config: NodeConfig) -> Result<Self, NodeError> {
+    pub async fn start(mut config: NodeConfig) -> Result<Self, NodeError> {
+        let needed = GlobalConfig::default().required_disk_bytes();
+        config.hub.jetstream.disk = config.hub.jetstream.disk.max(needed);
         let w = &config.web;
         let (listener, web_url) = natster_web::bind(w.listen, w.port, w.public_url.clone()).await?;
         let hub = RunningHub::start(config.hub).await?;

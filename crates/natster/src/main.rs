@@ -17,6 +17,9 @@ struct Cli {
     /// Context (identity) to use [env: NATSTER_CONTEXT; default: default].
     #[arg(long, global = true)]
     context: Option<String>,
+    /// Print JSON, stable for scripts, where a command prints data.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -30,7 +33,7 @@ enum Command {
     /// Create an identity on this machine and register it at a hub.
     Init(cmd::init::InitArgs),
     /// Show this context's account and check the connection.
-    Whoami(cmd::whoami::WhoamiArgs),
+    Whoami,
     /// Manage contexts.
     Context(cmd::context::ContextArgs),
     /// Make, serve, browse and download catalogs.
@@ -47,6 +50,7 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    output::set_json(cli.json);
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -64,7 +68,7 @@ fn main() -> std::process::ExitCode {
             Command::Demo(a) => cmd::demo::run(a).await,
             Command::Hub(a) => cmd::hub::run(a).await,
             Command::Init(a) => cmd::init::run(a, &sel()?).await,
-            Command::Whoami(a) => cmd::whoami::run(a, &sel()?).await,
+            Command::Whoami => cmd::whoami::run(&sel()?).await,
             Command::Context(a) => cmd::context::run(a, &sel()?),
             Command::Catalog(a) => cmd::catalog::run(a, &sel()?).await,
             Command::Global(a) => cmd::global::run(a).await,

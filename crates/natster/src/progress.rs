@@ -20,6 +20,36 @@ pub fn bar(label: &str, total: u64, start: u64) -> ProgressBar {
     bar
 }
 
+/// A bar drawn on the first report of a scan; finished when dropped.
+pub struct ScanBar {
+    label: String,
+    bar: std::sync::OnceLock<ProgressBar>,
+}
+
+impl ScanBar {
+    /// A bar labelled `label`.
+    pub fn new(label: String) -> Self {
+        Self {
+            label,
+            bar: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Shows a scan's progress.
+    pub fn update(&self, p: natster_catalog::scan::ScanProgress) {
+        let b = self.bar.get_or_init(|| bar(&self.label, p.bytes_total, 0));
+        b.set_position(p.bytes_done);
+    }
+}
+
+impl Drop for ScanBar {
+    fn drop(&mut self) {
+        if let Some(b) = self.bar.get() {
+            b.finish();
+        }
+    }
+}
+
 /// `1.5 MiB` and friends.
 pub fn human_bytes(n: u64) -> String {
     indicatif::BinaryBytes(n).to_string()

@@ -45,6 +45,16 @@ pub struct DirectLogin {
     pub key: Arc<KeyPair>,
 }
 
+impl From<natster_client::Login> for DirectLogin {
+    fn from(l: natster_client::Login) -> Self {
+        Self {
+            urls: l.urls,
+            jwt: l.jwt,
+            key: l.key,
+        }
+    }
+}
+
 impl std::fmt::Debug for DirectLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DirectLogin")

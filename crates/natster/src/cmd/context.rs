@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use crate::output::say;
 use natster_client::{Context, Selection};
+
+use crate::output::{json, say};
 
 /// Manage contexts (one identity each).
 #[derive(Debug, Args)]
@@ -17,20 +18,16 @@ pub struct ContextArgs {
 enum ContextCommand {
     /// List contexts.
     #[command(alias = "list")]
-    Ls {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Ls,
 }
 
 /// Runs `natster context ...`.
 pub fn run(args: ContextArgs, sel: &Selection) -> Result<()> {
-    let ContextCommand::Ls { json } = args.command;
+    let ContextCommand::Ls = args.command;
     let home = &sel.home;
     let selected = &sel.name;
     let all = Context::list(home)?;
-    if json {
+    if json() {
         let rows: Vec<_> = all
             .iter()
             .map(|c| {

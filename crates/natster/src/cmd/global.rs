@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use crate::output::say;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use natster_hub::dir::HubDir;
+
+use crate::output::say;
 
 /// The global service.
 #[derive(Debug, Args)]

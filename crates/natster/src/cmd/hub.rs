@@ -3,13 +3,14 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::output::say;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use natster_hub::HubConfig;
 use natster_hub::dir::HubDir;
 use natster_hub::http::Registration;
 use natster_node::{Node, NodeConfig, WebListen};
+
+use crate::output::{json, say};
 
 /// Run the hub: NATS operator, nats-server, account control plane.
 #[derive(Debug, Args)]
@@ -67,9 +68,6 @@ struct UpArgs {
     /// Require an invite code to register.
     #[arg(long)]
     invite_only: bool,
-    /// Print the hub info as JSON once ready.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -77,11 +75,8 @@ struct InviteArgs {
     #[command(flatten)]
     dir: DirArg,
     /// How long the code stays valid (e.g. 30m, 24h, 7d).
-    #[arg(long, default_value = "24h")]
-    ttl: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
+    #[arg(long, default_value = "24h", value_parser = natster_client::duration::parse)]
+    ttl: std::time::Duration,
 }
 
 /// Runs `natster hub ...`.
@@ -104,7 +99,6 @@ async fn up(a: UpArgs) -> Result<()> {
         (_, true) => Some(Registration::InviteOnly),
         _ => None,
     };
-    hub.jetstream.disk = natster_global::GlobalConfig::default().required_disk_bytes();
     let web = WebListen {
         listen: a.listen,
         port: a.web_port,
@@ -112,7 +106,7 @@ async fn up(a: UpArgs) -> Result<()> {
     };
     let mut node = Node::start(NodeConfig { hub, web }).await?;
     let (info, web_url) = (node.info(), node.web_url());
-    if a.json {
+    if json() {
         let mut v = serde_json::to_value(info)?;
         v["web_url"] = web_url.into();
         say!("{v}");
@@ -141,11 +135,10 @@ async fn up(a: UpArgs) -> Result<()> {
 
 fn invite(a: InviteArgs) -> Result<()> {
     let dir = a.dir.resolve()?;
-    let ttl = natster_client::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
     let dir = HubDir::open(&dir)?;
-    let expires_at = natster_auth::jwt::now() + ttl.as_secs() as i64;
+    let expires_at = natster_auth::jwt::now() + a.ttl.as_secs() as i64;
     let code = natster_hub::invites::create(dir.path(), expires_at)?;
-    if a.json {
+    if json() {
         say!(
             "{}",
             serde_json::json!({ "code": code, "expires_at": expires_at })
@@ -154,7 +147,7 @@ fn invite(a: InviteArgs) -> Result<()> {
         say!("{code}");
         eprintln!(
             "single use, valid for {}: natster init --hub URL --name NAME --invite {code}",
-            a.ttl
+            humantime::format_duration(a.ttl)
         );
     }
     Ok(())

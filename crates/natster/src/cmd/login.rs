@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
+use natster_client::{Selection, duration};
 use natster_web::login::{LoginOptions, TerminalPrompt, login};
 
-use crate::output::say;
-use natster_client::Selection;
+use crate::output::{json, say};
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -22,27 +22,23 @@ pub struct LoginArgs {
     #[arg(long)]
     allow_sharing: bool,
     /// How long the session's credential lasts (e.g. 12h, 7d).
-    #[arg(long, default_value = "12h")]
-    ttl: String,
+    #[arg(long, default_value = "12h", value_parser = duration::parse)]
+    ttl: Duration,
     /// Do not ask to confirm the phrase the browser shows.
     #[arg(long)]
     yes: bool,
     /// The web app's URL (default: as the global service knows it).
     #[arg(long)]
     web: Option<String>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 /// Runs it.
 pub async fn run(a: LoginArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
-    let ttl: Duration = natster_client::duration::parse(&a.ttl).map_err(|e| anyhow!(e))?;
     let client = ctx.connect().await?;
     let opts = LoginOptions {
         web_url: a.web.clone(),
-        ttl,
+        ttl: a.ttl,
         allow_sharing: a.allow_sharing,
         ..LoginOptions::default()
     };
@@ -61,7 +57,7 @@ pub async fn run(a: LoginArgs, sel: &Selection) -> Result<()> {
     if let Some(e) = &out.record_error {
         eprintln!("warning: the session works but is not recorded with the global service: {e}");
     }
-    if a.json {
+    if json() {
         say!(
             "{}",
             serde_json::json!({

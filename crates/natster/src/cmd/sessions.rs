@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use crate::output::say;
 use natster_client::Selection;
+
+use crate::output::{json, say};
 
 /// Web sessions.
 #[derive(Debug, Args)]
@@ -17,11 +18,7 @@ pub struct SessionsArgs {
 enum SessionsCommand {
     /// List bound sessions.
     #[command(alias = "list")]
-    Ls {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Ls,
     /// End a session: nats-server refuses its credential from now on.
     Revoke {
         /// The session's key (`U...`, as `sessions ls` shows it).
@@ -34,9 +31,9 @@ pub async fn run(a: SessionsArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
     let client = ctx.connect().await?;
     match a.command {
-        SessionsCommand::Ls { json } => {
+        SessionsCommand::Ls => {
             let list = natster_web::login::sessions_ls(&client, &ctx.info.account).await?;
-            if json {
+            if json() {
                 say!("{}", serde_json::to_string(&list)?);
             } else if list.is_empty() {
                 say!("no web sessions");

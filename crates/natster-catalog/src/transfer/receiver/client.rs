@@ -66,6 +66,22 @@ impl CatalogClient {
         })
     }
 
+    /// A client for `catalog` of `owner` (default: the context's own
+    /// account), as the context's CLI user: the owner's claims come from
+    /// the hub and are checked against the operator the context trusts,
+    /// and transfers use a connection of their own.
+    pub async fn of_context(
+        ctx: &natster_client::Context,
+        owner: Option<&str>,
+        catalog: &str,
+    ) -> Result<Self> {
+        let owner = owner.unwrap_or(&ctx.info.account);
+        let claims = ctx.account_claims(owner).await?;
+        let login = ctx.login()?;
+        let client = login.connect("natster-cli").await?;
+        Ok(Self::new(client, &ctx.info.account, claims, catalog)?.with_direct(login.into()))
+    }
+
     /// Receives each transfer's chunks on a connection of its own, logged
     /// in as `login` (the same user as the client's), where the server
     /// allows it: less CPU per byte. See [`crate::transfer::direct`].

@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::output::say;
 use natster_client::Selection;
+
+use crate::output::say;
 
 /// Arguments.
 #[derive(Debug, Args)]

@@ -5,12 +5,11 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
-use natster_catalog::transfer::direct::DirectLogin;
 use natster_catalog::{ByteRange, CatalogClient, DownloadOptions};
-
-use crate::output::say;
-use crate::progress::{self, human_bytes};
 use natster_client::Selection;
+
+use crate::output::{json, say};
+use crate::progress::{self, human_bytes};
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -30,19 +29,6 @@ pub struct DownloadArgs {
     /// Only bytes START-END (inclusive), e.g. 0-1023; not hash-verified as a whole.
     #[arg(long)]
     pub range: Option<String>,
-    /// Print a JSON summary.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// The CLI user's login, for the download's own connection.
-fn direct_login(ctx: &natster_client::Context) -> Result<DirectLogin> {
-    let login = ctx.login()?;
-    Ok(DirectLogin {
-        urls: login.urls,
-        jwt: login.jwt,
-        key: login.key,
-    })
 }
 
 /// Runs it.
@@ -53,11 +39,7 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
         .as_deref()
         .map(str::parse::<ByteRange>)
         .transpose()?;
-    let owner = a.owner.clone().unwrap_or_else(|| ctx.info.account.clone());
-    let owner_claims = ctx.account_claims(&owner).await?;
-    let client = ctx.connect().await?;
-    let mut cc = CatalogClient::new(client, &ctx.info.account, owner_claims, &a.name)?
-        .with_direct(direct_login(&ctx)?);
+    let mut cc = CatalogClient::of_context(&ctx, a.owner.as_deref(), &a.name).await?;
     // A revoked share or a vanished server stops the flow silently (NATS
     // drops it): give up after 10 s without a chunk; `--resume` continues.
     cc.idle_timeout = std::time::Duration::from_secs(10);
@@ -85,7 +67,7 @@ pub async fn run(a: DownloadArgs, sel: &Selection) -> Result<()> {
     }
     let report = result?;
     let secs = started.elapsed().as_secs_f64();
-    if a.json {
+    if json() {
         say!(
             "{}",
             serde_json::json!({

@@ -1,11 +1,12 @@
 //! `natster catalog import NAME OWNER`: add the imports for a catalog shared
 //! with you; see `natster_client::sharing::import`.
 
-use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_client::{Selection, sharing};
 use serde_json::json;
+
+use crate::output::{json, say};
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -14,9 +15,6 @@ pub struct ImportArgs {
     pub name: String,
     /// The owner's account.
     pub owner: String,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Runs it.
@@ -28,7 +26,7 @@ pub async fn run(a: ImportArgs, sel: &Selection) -> Result<()> {
         let e = anyhow::Error::from(e);
         eprintln!("warning: imported, but not recorded with the global service: {e:#}");
     }
-    if a.json {
+    if json() {
         say!(
             "{}",
             json!({ "catalog": a.name, "owner": a.owner, "imported": true })

@@ -1,28 +1,20 @@
 //! `natster catalog inbox`: shares waiting for you to import them.
 
 use anyhow::Result;
-use clap::Args;
 use natster_proto::global::MySharesRequest;
 use serde_json::json;
 
-use crate::output::say;
 use natster_client::Selection;
 
-/// Arguments.
-#[derive(Debug, Args)]
-pub struct InboxArgs {
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
-}
+use crate::output::{json, say};
 
 /// Runs it.
-pub async fn run(a: InboxArgs, sel: &Selection) -> Result<()> {
+pub async fn run(sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
     let client = ctx.connect().await?;
     let shares = ctx.global(&client).call(&MySharesRequest {}).await?;
     let pending: Vec<_> = shares.in_shares.iter().filter(|s| !s.imported).collect();
-    if a.json {
+    if json() {
         let rows: Vec<_> = pending
             .iter()
             .map(|s| json!({ "catalog": s.catalog, "owner": s.from_account, "online": s.catalog_online, "expires_at": s.expires_at }))

@@ -2,96 +2,50 @@
 //! is shared with you, with online dots.
 
 use anyhow::Result;
-use clap::Args;
-use natster_proto::global::{MySharesRequest, ShareSummary};
-use serde_json::json;
 
-use crate::output::say;
 use natster_client::Selection;
 
-/// Arguments.
-#[derive(Debug, Args)]
-pub struct LsArgs {
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
-}
+use crate::output::{json, say};
 
 fn dot(online: bool) -> &'static str {
     if online { "●" } else { "○" }
 }
 
 /// Runs it.
-pub async fn run(a: LsArgs, sel: &Selection) -> Result<()> {
+pub async fn run(sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
-    let me = ctx.info.account.clone();
     let client = ctx.connect().await?;
-    let shares = ctx.global(&client).call(&MySharesRequest {}).await?;
-    let local = ctx.catalog_names();
-    let online_of = |catalog: &str| {
-        shares
-            .out_shares
-            .iter()
-            .any(|s| s.catalog == catalog && s.catalog_online)
-    };
-    if a.json {
-        let mine: Vec<_> = local
-            .iter()
-            .map(|n| {
-                let to: Vec<&str> = shares
-                    .out_shares
-                    .iter()
-                    .filter(|s| &s.catalog == n)
-                    .map(|s| s.to_account.as_str())
-                    .collect();
-                json!({ "catalog": n, "owner": me, "online": online_of(n), "shared_with": to })
-            })
-            .collect();
-        let with_me: Vec<_> = shares.in_shares.iter().map(share_json).collect();
-        say!("{}", json!({ "mine": mine, "shared_with_me": with_me }));
+    let all = ctx.overview(&client).await?;
+    if json() {
+        say!("{}", serde_json::to_string(&all)?);
         return Ok(());
     }
     say!("My catalogs ({})", ctx.info.account_name);
-    if local.is_empty() {
+    if all.mine.is_empty() {
         say!("  (none: `natster catalog new NAME DESCRIPTION PATH`)");
     }
-    for n in &local {
-        let to: Vec<&str> = shares
-            .out_shares
-            .iter()
-            .filter(|s| &s.catalog == n)
-            .map(|s| s.to_account.as_str())
-            .collect();
-        let shared = if to.is_empty() {
-            "not shared".to_owned()
-        } else {
-            format!("shared with {}", to.join(", "))
+    for c in &all.mine {
+        let shared = match c.shared_with.as_slice() {
+            [] => "not shared".to_owned(),
+            to => format!("shared with {}", to.join(", ")),
         };
-        say!("  {} {n:<24} {shared}", dot(online_of(n)));
+        say!("  {} {:<24} {shared}", dot(c.online), c.catalog);
     }
     say!("Shared with me");
-    if shares.in_shares.is_empty() {
+    if all.shared_with_me.is_empty() {
         say!("  (none)");
     }
-    for s in &shares.in_shares {
+    for s in &all.shared_with_me {
         let state = if s.imported {
-            "imported"
+            "imported".to_owned()
         } else {
-            "not imported: natster catalog import"
+            format!(
+                "not imported: natster catalog import {} {}",
+                s.catalog, s.owner
+            )
         };
-        say!(
-            "  {} {:<24} from {}  {state}",
-            dot(s.catalog_online),
-            s.catalog,
-            s.from_account
-        );
+        let (dot, name, owner) = (dot(s.online), &s.catalog, &s.owner);
+        say!("  {dot} {name:<24} from {owner}  {state}");
     }
     Ok(())
-}
-
-fn share_json(s: &ShareSummary) -> serde_json::Value {
-    json!({
-        "catalog": s.catalog, "owner": s.from_account, "online": s.catalog_online,
-        "revision": s.revision, "imported": s.imported, "expires_at": s.expires_at,
-    })
 }

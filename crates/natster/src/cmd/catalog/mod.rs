@@ -45,10 +45,10 @@ enum CatalogCommand {
     /// Import a catalog shared with you.
     Import(import::ImportArgs),
     /// Shares waiting for you to import them.
-    Inbox(inbox::InboxArgs),
+    Inbox,
     /// Catalogs you have and catalogs shared with you.
     #[command(alias = "list")]
-    Ls(ls::LsArgs),
+    Ls,
 }
 
 /// Runs `natster catalog ...`.
@@ -60,10 +60,10 @@ pub async fn run(args: CatalogArgs, sel: &Selection) -> Result<()> {
         CatalogCommand::Serve(a) => serve::run(a, sel).await,
         CatalogCommand::Contents(a) => contents::run(a, sel).await,
         CatalogCommand::Download(a) => download::run(a, sel).await,
-        CatalogCommand::Ls(a) => ls::run(a, sel).await,
+        CatalogCommand::Ls => ls::run(sel).await,
         CatalogCommand::Share(a) => share::run(a, sel).await,
         CatalogCommand::Unshare(a) => unshare::run(a, sel).await,
         CatalogCommand::Import(a) => import::run(a, sel).await,
-        CatalogCommand::Inbox(a) => inbox::run(a, sel).await,
+        CatalogCommand::Inbox => inbox::run(sel).await,
     }
 }

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
 use natster_catalog::scan;
-
-use crate::output::say;
-use crate::progress::{self, human_bytes};
 use natster_client::Selection;
+
+use crate::output::{json, say};
+use crate::progress::{ScanBar, human_bytes};
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -19,9 +19,6 @@ pub struct NewArgs {
     pub description: String,
     /// The directory to catalog.
     pub path: PathBuf,
-    /// Print a JSON summary.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Runs it.
@@ -38,22 +35,16 @@ pub fn run(a: NewArgs, sel: &Selection) -> Result<()> {
     if !a.path.is_dir() {
         bail!("{} is not a directory", a.path.display());
     }
-    let label = format!("hashing {}", a.name);
-    let bar = std::sync::OnceLock::new();
-    let (catalog, report) = scan::create(&a.name, &a.description, &a.path, &|p| {
-        bar.get_or_init(|| progress::bar(&label, p.bytes_total, 0))
-            .set_position(p.bytes_done);
-    })?;
-    if let Some(b) = bar.get() {
-        b.finish();
-    }
+    let bar = ScanBar::new(format!("hashing {}", a.name));
+    let (catalog, report) = scan::create(&a.name, &a.description, &a.path, &|p| bar.update(p))?;
+    drop(bar);
     std::fs::create_dir_all(out.parent().unwrap_or(&out))
         .map_err(|e| anyhow!("cannot create catalogs dir: {e}"))?;
     catalog.save(&out)?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    if a.json {
+    if json() {
         say!(
             "{}",
             serde_json::json!({

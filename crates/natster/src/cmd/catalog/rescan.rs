@@ -3,41 +3,32 @@
 use anyhow::Result;
 use clap::Args;
 use natster_catalog::scan;
-
-use crate::output::say;
-use crate::progress;
 use natster_client::Selection;
+
+use crate::output::{json, say};
+use crate::progress::ScanBar;
 
 /// Arguments.
 #[derive(Debug, Args)]
 pub struct RescanArgs {
     /// Catalog name.
     pub name: String,
-    /// Print a JSON summary.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// Runs it.
 pub fn run(a: RescanArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
     let (mut catalog, path) = natster_catalog::own::load(&ctx, &a.name)?;
-    let label = format!("rescanning {}", a.name);
-    let bar = std::sync::OnceLock::new();
-    let report = scan::rescan(&mut catalog, &|p| {
-        bar.get_or_init(|| progress::bar(&label, p.bytes_total, 0))
-            .set_position(p.bytes_done);
-    })?;
-    if let Some(b) = bar.get() {
-        b.finish();
-    }
+    let bar = ScanBar::new(format!("rescanning {}", a.name));
+    let report = scan::rescan(&mut catalog, &|p| bar.update(p))?;
+    drop(bar);
     if report.changed_anything() {
         catalog.save(&path)?;
     }
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    if a.json {
+    if json() {
         say!(
             "{}",
             serde_json::json!({

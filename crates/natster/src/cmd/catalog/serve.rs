@@ -4,12 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_catalog::ServeEvent;
 use natster_catalog::daemon::{self, Daemon};
 use natster_client::Selection;
+
+use crate::output::say;
 
 /// Arguments.
 #[derive(Debug, Args)]

@@ -1,11 +1,12 @@
 //! `natster catalog share NAME ACCOUNT [--expires DURATION]`: see
 //! `natster_client::sharing::share`.
 
-use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_client::{Selection, duration, sharing};
 use serde_json::json;
+
+use crate::output::{json, say};
 
 /// Arguments.
 #[derive(Debug, Args)]
@@ -15,30 +16,21 @@ pub struct ShareArgs {
     /// The account to share it with (`A...`, as their `natster whoami` shows).
     pub account: String,
     /// End the share after this long (e.g. 1h, 7d); NATS itself enforces it.
-    #[arg(long)]
-    pub expires: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[arg(long, value_parser = duration::parse)]
+    pub expires: Option<std::time::Duration>,
 }
 
 /// Runs it.
 pub async fn run(a: ShareArgs, sel: &Selection) -> Result<()> {
     let ctx = sel.load()?;
-    let expires = a
-        .expires
-        .as_deref()
-        .map(duration::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("expires: {e}"))?;
     let client = ctx.connect().await?;
-    let done = sharing::share(&ctx, &client, &a.name, &a.account, expires).await?;
+    let done = sharing::share(&ctx, &client, &a.name, &a.account, a.expires).await?;
     if let Some(e) = done.record_error {
         let e = anyhow::Error::from(e);
         eprintln!("warning: the share works but is not in the recipient's inbox yet: {e:#}");
     }
     let exp = done.expires_at;
-    if a.json {
+    if json() {
         say!(
             "{}",
             json!({ "catalog": a.name, "account": a.account, "expires_at": exp })

@@ -2,10 +2,11 @@
 //! exports (nats-server cuts the account off at once); see
 //! `natster_client::sharing::unshare`.
 
-use crate::output::say;
 use anyhow::Result;
 use clap::Args;
 use natster_client::{Selection, sharing};
+
+use crate::output::say;
 
 /// Arguments.
 #[derive(Debug, Args)]
