@@ -19,12 +19,15 @@
 //! | `security` | headers, Origin and CSRF checks, cookies |
 //! | [`range`] | HTTP Range parsing |
 //! | `sse` | the account's feed pushed to the browser |
-//! | `routes` | HTTP handlers, one file per area |
+//! | `state` | what every handler shares (`AppState`) |
+//! | `catalog_cache` | catalog contents recently fetched, for the file route |
+//! | `routes` | HTTP handlers, one file per area; the session extractor |
 //! | `assets` | the embedded page, script and styles |
 #![deny(missing_docs)]
 
 mod accounts;
 mod assets;
+mod catalog_cache;
 mod config;
 mod error;
 
@@ -40,6 +43,7 @@ mod security;
 mod session;
 mod spool;
 mod sse;
+mod state;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -50,8 +54,8 @@ use std::time::Duration;
 pub use config::{WebConfig, WebCredential};
 pub use error::WebError;
 
-use crate::routes::AppState;
 use crate::session::Sessions;
+use crate::state::AppState;
 
 /// Serves the web app on `listener` until `shutdown` completes; then every
 /// session ends (keys and connections dropped) and spooled files are removed.
@@ -101,7 +105,7 @@ pub async fn serve(
             hub,
             info.info.operator_signing_keys,
         )),
-        catalogs: Arc::new(routes::catalogs::CatalogCache::default()),
+        catalogs: Arc::new(catalog_cache::CatalogCache::default()),
         spool: Arc::new(spool.clone()),
     };
     let sweeper = {

@@ -18,9 +18,10 @@ use serde::Deserialize;
 
 use crate::error::WebError;
 use crate::range::{self, RangeRequest};
+use crate::routes::authed::Authed;
 use crate::routes::catalogs::{client_for, summary};
-use crate::routes::{AppState, Authed};
 use crate::security::{FILE_CSP, PDF_CSP};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct FileQuery {
