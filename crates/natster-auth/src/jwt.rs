@@ -156,26 +156,59 @@ fn b64(part: &str, what: &str) -> Result<Vec<u8>> {
 /// by the issuer's key. It does NOT decide whether the issuer is trusted or
 /// the claim is in its validity window: use [`Verifier`] for that.
 pub fn decode<N: Nats>(token: &str) -> Result<Claims<N>> {
-    if token.len() > MAX_TOKEN_LEN {
-        return Err(Error::new(
-            ErrorKind::Oversized,
-            format!(
-                "JWT is {} bytes, more than the {MAX_TOKEN_LEN} allowed",
-                token.len()
-            ),
-        ));
+    let parts = Parts::split(token)?;
+    check_header(parts.header)?;
+    let payload = b64(parts.payload, "payload")?;
+    let sig = b64(parts.signature, "signature")?;
+    let claims = claims_of::<N>(&payload)?;
+    check_keys(&claims)?;
+    check_signature(&claims.iss, parts.signed, &sig)?;
+    Ok(claims)
+}
+
+/// A token's three parts, still base64url, and the text its signature covers.
+struct Parts<'a> {
+    header: &'a str,
+    payload: &'a str,
+    signature: &'a str,
+    /// `header.payload`.
+    signed: &'a str,
+}
+
+impl<'a> Parts<'a> {
+    /// Refuses an oversized token before anything else reads it.
+    fn split(token: &'a str) -> Result<Self> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(Error::new(
+                ErrorKind::Oversized,
+                format!(
+                    "JWT is {} bytes, more than the {MAX_TOKEN_LEN} allowed",
+                    token.len()
+                ),
+            ));
+        }
+        let token = token.trim();
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::new(
+                ErrorKind::Malformed,
+                "JWT must have three dot-separated parts",
+            ));
+        };
+        Ok(Self {
+            header,
+            payload,
+            signature,
+            signed: &token[..header.len() + 1 + payload.len()],
+        })
     }
-    let token = token.trim();
-    let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Error::new(
-            ErrorKind::Malformed,
-            "JWT must have three dot-separated parts",
-        ));
-    };
-    let header: Header = serde_json::from_slice(&b64(h, "header")?)
+}
+
+/// The header must say `{"typ":"JWT","alg":"ed25519-nkey"}`.
+fn check_header(header: &str) -> Result<()> {
+    let header: Header = serde_json::from_slice(&b64(header, "header")?)
         .map_err(|_| Error::new(ErrorKind::Json, "JWT header is not valid JSON"))?;
     if header.typ != "JWT" {
         return Err(Error::new(
@@ -192,10 +225,13 @@ pub fn decode<N: Nats>(token: &str) -> Result<Claims<N>> {
             ),
         ));
     }
-    let payload = b64(p, "payload")?;
-    let sig = b64(s, "signature")?;
+    Ok(())
+}
+
+/// The claims of type `N` in a decoded payload, of version 2.
+fn claims_of<N: Nats>(payload: &[u8]) -> Result<Claims<N>> {
     // Read the type first, so a token of another type gets ClaimType, not Json.
-    let probe: serde_json::Value = serde_json::from_slice(&payload)
+    let probe: serde_json::Value = serde_json::from_slice(payload)
         .map_err(|_| Error::new(ErrorKind::Json, "JWT payload is not valid JSON"))?;
     let ty = probe
         .get("nats")
@@ -226,20 +262,28 @@ pub fn decode<N: Nats>(token: &str) -> Result<Claims<N>> {
             ),
         ));
     }
+    Ok(claims)
+}
+
+/// Issuer and subject must be keys of the kinds that claim type `N` names.
+fn check_keys<N: Nats>(claims: &Claims<N>) -> Result<()> {
     check_public_key(&claims.iss, N::ISSUER)
         .map_err(|e| Error::new(ErrorKind::IssuerKey, format!("JWT issuer: {e}")))?;
     check_public_key(&claims.sub, N::SUBJECT)
         .map_err(|e| Error::new(ErrorKind::SubjectKey, format!("JWT subject: {e}")))?;
-    let issuer = KeyPair::from_public_key(&claims.iss)
+    Ok(())
+}
+
+/// `sig` must be the issuer's signature over `signed`.
+fn check_signature(issuer: &str, signed: &str, sig: &[u8]) -> Result<()> {
+    let issuer = KeyPair::from_public_key(issuer)
         .map_err(|_| Error::new(ErrorKind::IssuerKey, "JWT issuer is not a valid key"))?;
-    let signed = &token[..h.len() + 1 + p.len()];
-    issuer.verify(signed.as_bytes(), &sig).map_err(|_| {
+    issuer.verify(signed.as_bytes(), sig).map_err(|_| {
         Error::new(
             ErrorKind::Signature,
             "JWT signature does not match its issuer",
         )
-    })?;
-    Ok(claims)
+    })
 }
 
 /// Decides whether a decoded claim is trusted and current.
@@ -333,5 +377,27 @@ impl Verifier {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_finds_the_three_parts_and_the_signed_text() {
+        for (token, signed, signature) in [
+            ("a.b.c", "a.b", "c"),
+            ("  a.b.c\n", "a.b", "c"),
+            ("h.p.", "h.p", ""),
+            ("..", ".", ""),
+        ] {
+            let p = Parts::split(token).expect(token);
+            assert_eq!((p.signed, p.signature), (signed, signature), "{token:?}");
+        }
+        for bad in ["", "a", "a.b", "a.b.c.d", "a.b.c."] {
+            let kind = Parts::split(bad).err().map(|e| e.kind());
+            assert_eq!(kind, Some(ErrorKind::Malformed), "{bad:?}");
+        }
     }
 }

@@ -121,13 +121,37 @@ pub fn rescan(
     }
     let mut report = ScanReport::default();
     let found = walk(&root, &mut report.warnings)?;
-
     let mut old: HashMap<String, Entry> = catalog
         .entries
         .drain(..)
         .map(|e| (e.path.clone(), e))
         .collect();
     let mut kept = Vec::with_capacity(found.len());
+    let to_hash = keep_unchanged(found, &mut old, &mut kept);
+    let to_hash = follow_renames(to_hash, old, &mut kept, &mut report);
+    hash_new_and_changed(to_hash, progress, &mut kept, &mut report);
+    kept.sort_by(|a, b| a.path.cmp(&b.path));
+    catalog.entries = kept;
+    report.added.sort();
+    report.changed.sort();
+    report.removed.sort();
+    if report.changed_anything() {
+        catalog.touch();
+    }
+    Ok(report)
+}
+
+/// A file to hash, with the entry its path had (`None`: a new path).
+type ToHash = (Found, Option<Entry>);
+
+/// Moves the entries of files whose size and mtime did not change from
+/// `old` to `kept` (with their inode, which may be new), and returns the
+/// other files found. What stays in `old` is no longer at its path.
+fn keep_unchanged(
+    found: Vec<Found>,
+    old: &mut HashMap<String, Entry>,
+    kept: &mut Vec<Entry>,
+) -> Vec<ToHash> {
     let mut to_hash = Vec::new();
     for f in found {
         match old.remove(&f.rel) {
@@ -141,10 +165,21 @@ pub fn rescan(
             None => to_hash.push((f, None)),
         }
     }
-    // Renames: a new path whose inode, size and mtime match an entry that
-    // disappeared is the same file; keep its hash and description.
+    to_hash
+}
+
+/// Renames: a new path whose inode, size and mtime match an entry that
+/// disappeared (`gone`) is the same file; keep its hash and description.
+/// The other disappeared entries are reported removed; returns the files
+/// that still need hashing.
+fn follow_renames(
+    to_hash: Vec<ToHash>,
+    gone: HashMap<String, Entry>,
+    kept: &mut Vec<Entry>,
+    report: &mut ScanReport,
+) -> Vec<ToHash> {
     let mut gone_by_id: HashMap<(u64, u64), Entry> = HashMap::new();
-    for (path, e) in old.drain() {
+    for (path, e) in gone {
         match e.file_id {
             Some(id) => {
                 gone_by_id.insert(id, e);
@@ -173,10 +208,19 @@ pub fn rescan(
     report
         .removed
         .extend(gone_by_id.into_values().map(|e| e.path));
+    hash_list
+}
 
-    let files: Vec<Found> = hash_list.iter().map(|(f, _)| f.clone()).collect();
+/// Hashes `to_hash` in parallel and adds an entry for each file read.
+fn hash_new_and_changed(
+    to_hash: Vec<ToHash>,
+    progress: &(dyn Fn(ScanProgress) + Sync),
+    kept: &mut Vec<Entry>,
+    report: &mut ScanReport,
+) {
+    let files: Vec<Found> = to_hash.iter().map(|(f, _)| f.clone()).collect();
     let hashed = hash_found(&files, threads(), progress);
-    for ((f, prev), result) in hash_list.into_iter().zip(hashed) {
+    for ((f, prev), result) in to_hash.into_iter().zip(hashed) {
         match result {
             Ok(h) => {
                 report.hashed_files += 1;
@@ -206,15 +250,6 @@ pub fn rescan(
             }
         }
     }
-    kept.sort_by(|a, b| a.path.cmp(&b.path));
-    catalog.entries = kept;
-    report.added.sort();
-    report.changed.sort();
-    report.removed.sort();
-    if report.changed_anything() {
-        catalog.touch();
-    }
-    Ok(report)
 }
 
 fn threads() -> usize {
@@ -266,84 +301,89 @@ pub(crate) fn walk(root: &Path, warnings: &mut Vec<String>) -> Result<Vec<Found>
                     continue;
                 }
             };
-            let Some(name) = de.file_name().to_str().map(str::to_owned) else {
-                warnings.push(format!(
-                    "{}: skipped: the name is not valid UTF-8",
-                    de.path().display()
-                ));
-                continue;
-            };
-            if name.contains('\\') || is_our_temp(&name) {
-                continue;
+            match look_at(root, &prefix, &de) {
+                Ok(Seen::Dir(path, rel)) => stack.push((path, rel)),
+                Ok(Seen::File(f)) => out.push(f),
+                Ok(Seen::Unlisted) => {}
+                Err(warning) => warnings.push(warning),
             }
-            let rel = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
-            let path = de.path();
-            let ft = match de.file_type() {
-                Ok(ft) => ft,
-                Err(e) => {
-                    warnings.push(format!("{rel}: skipped: {e}"));
-                    continue;
-                }
-            };
-            if ft.is_dir() {
-                stack.push((path, rel));
-                continue;
-            }
-            let meta = if ft.is_symlink() {
-                match std::fs::canonicalize(&path) {
-                    Err(e) => {
-                        warnings.push(format!("{rel}: broken symlink skipped: {e}"));
-                        continue;
-                    }
-                    Ok(target) if !target.starts_with(root) => {
-                        warnings.push(format!(
-                            "{rel}: symlink to {} leaves the catalog root; skipped",
-                            target.display()
-                        ));
-                        continue;
-                    }
-                    Ok(target) => match std::fs::metadata(&target) {
-                        Ok(m) if m.is_dir() => {
-                            warnings.push(format!(
-                                "{rel}: symlinked directory not followed; its files are listed under their real path"
-                            ));
-                            continue;
-                        }
-                        Ok(m) => m,
-                        Err(e) => {
-                            warnings.push(format!("{rel}: skipped: {e}"));
-                            continue;
-                        }
-                    },
-                }
-            } else {
-                match de.metadata() {
-                    Ok(m) => m,
-                    Err(e) => {
-                        warnings.push(format!("{rel}: skipped: {e}"));
-                        continue;
-                    }
-                }
-            };
-            if !meta.is_file() {
-                // FIFOs, sockets, devices: reading them could block forever.
-                warnings.push(format!("{rel}: not a regular file; skipped"));
-                continue;
-            }
-            out.push(Found {
-                rel,
-                abs: path,
-                size: meta.len(),
-                modified: modified_of(&meta),
-                file_id: file_id_of(&meta),
-            });
         }
     }
     Ok(out)
+}
+
+/// What a directory entry turned out to be.
+enum Seen {
+    /// A directory to walk: its path and relative path.
+    Dir(PathBuf, String),
+    /// A regular file (directly, or by a symlink inside the root).
+    File(Found),
+    /// A name the catalog never lists (ours, or with a backslash), silently.
+    Unlisted,
+}
+
+/// Looks at one entry of the directory at relative path `prefix`; `Err` is
+/// the warning that says why it is skipped.
+fn look_at(root: &Path, prefix: &str, de: &std::fs::DirEntry) -> std::result::Result<Seen, String> {
+    let Some(name) = de.file_name().to_str().map(str::to_owned) else {
+        return Err(format!(
+            "{}: skipped: the name is not valid UTF-8",
+            de.path().display()
+        ));
+    };
+    if name.contains('\\') || is_our_temp(&name) {
+        return Ok(Seen::Unlisted);
+    }
+    let rel = if prefix.is_empty() {
+        name
+    } else {
+        format!("{prefix}/{name}")
+    };
+    let path = de.path();
+    let ft = de.file_type().map_err(|e| format!("{rel}: skipped: {e}"))?;
+    if ft.is_dir() {
+        return Ok(Seen::Dir(path, rel));
+    }
+    let meta = if ft.is_symlink() {
+        symlink_target(root, &path, &rel)?
+    } else {
+        de.metadata().map_err(|e| format!("{rel}: skipped: {e}"))?
+    };
+    if !meta.is_file() {
+        // FIFOs, sockets, devices: reading them could block forever.
+        return Err(format!("{rel}: not a regular file; skipped"));
+    }
+    Ok(Seen::File(Found {
+        rel,
+        abs: path,
+        size: meta.len(),
+        modified: modified_of(&meta),
+        file_id: file_id_of(&meta),
+    }))
+}
+
+/// The metadata of a symlink's target, when that target stays inside the
+/// root and is not a directory; else the warning.
+fn symlink_target(
+    root: &Path,
+    path: &Path,
+    rel: &str,
+) -> std::result::Result<std::fs::Metadata, String> {
+    let target =
+        std::fs::canonicalize(path).map_err(|e| format!("{rel}: broken symlink skipped: {e}"))?;
+    if !target.starts_with(root) {
+        return Err(format!(
+            "{rel}: symlink to {} leaves the catalog root; skipped",
+            target.display()
+        ));
+    }
+    let meta = std::fs::metadata(&target).map_err(|e| format!("{rel}: skipped: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!(
+            "{rel}: symlinked directory not followed; its files are listed under their real path"
+        ));
+    }
+    Ok(meta)
 }
 
 /// One file's hash and what we learned while reading it.

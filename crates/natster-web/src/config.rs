@@ -2,7 +2,6 @@
 //! own credential, and the public URL people open.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use natster_auth::KeyPair;
@@ -69,9 +68,6 @@ pub struct WebConfig {
     /// The URL people open, without a trailing slash, e.g. `https://natster.example`.
     /// An `https` URL makes cookies `Secure`.
     pub public_url: String,
-    /// Where downloads in flight are spooled (created 0700; a fresh
-    /// subdirectory per server). Default: the system temp dir.
-    pub spool_dir: Option<PathBuf>,
     /// How long an opened link waits for the CLI's approval.
     pub pending_ttl: Duration,
     /// The longest session credential accepted.
@@ -91,7 +87,6 @@ impl WebConfig {
             nats_urls,
             credential,
             public_url: public_url.into().trim_end_matches('/').to_owned(),
-            spool_dir: None,
             pending_ttl: Duration::from_secs(600),
             max_session_ttl: Duration::from_secs(7 * 24 * 3600),
         }

@@ -19,12 +19,16 @@
 //! | `security` | headers, Origin and CSRF checks, cookies |
 //! | [`range`] | HTTP Range parsing |
 //! | `sse` | the account's feed pushed to the browser |
-//! | `routes` | HTTP handlers, one file per area |
+//! | `state` | what every handler shares (`AppState`) |
+//! | `catalog_cache` | catalog contents recently fetched, for the file route |
+//! | `routes` | HTTP handlers, one file per area; the session extractor |
 //! | `assets` | the embedded page, script and styles |
 #![deny(missing_docs)]
 
 mod accounts;
 mod assets;
+mod body;
+mod catalog_cache;
 mod config;
 mod error;
 
@@ -38,23 +42,22 @@ mod routes;
 pub mod scope;
 mod security;
 mod session;
-mod spool;
 mod sse;
+mod state;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use config::{WebConfig, WebCredential};
 pub use error::WebError;
 
-use crate::routes::AppState;
 use crate::session::Sessions;
+use crate::state::AppState;
 
 /// Serves the web app on `listener` until `shutdown` completes; then every
-/// session ends (keys and connections dropped) and spooled files are removed.
+/// session ends (keys and connections dropped).
 ///
 /// Connects to NATS as the web account's user (to claim login codes) and
 /// asks the hub for the operator's signing keys (to check accounts) first;
@@ -89,7 +92,6 @@ pub async fn serve(
     .connect(config.nats_urls.join(",").as_str())
     .await
     .map_err(|e| WebError::Config(format!("connecting to NATS as the web account: {e}")))?;
-    let spool = make_spool(config.spool_dir.clone())?;
 
     let sessions = Arc::new(Sessions::default());
     let state = AppState {
@@ -101,7 +103,7 @@ pub async fn serve(
             hub,
             info.info.operator_signing_keys,
         )),
-        catalogs: Arc::new(routes::catalogs::CatalogCache::default()),
+        catalogs: Arc::new(catalog_cache::CatalogCache::default()),
     };
     let sweeper = {
         let sessions = sessions.clone();
@@ -120,7 +122,6 @@ pub async fn serve(
         .await;
     sweeper.abort();
     sessions.end_all();
-    let _ = std::fs::remove_dir_all(&spool);
     served.map_err(WebError::Io)
 }
 
@@ -145,19 +146,4 @@ pub async fn bind(
     let url =
         public_url.unwrap_or_else(|| format!("http://{}", SocketAddr::new(host, local.port())));
     Ok((listener, url))
-}
-
-/// A fresh 0700 directory for this server's spooled downloads.
-fn make_spool(base: Option<PathBuf>) -> Result<PathBuf, WebError> {
-    use std::os::unix::fs::DirBuilderExt;
-    let base = base.unwrap_or_else(std::env::temp_dir);
-    let dir = base.join(format!(
-        "natster-web-{}",
-        random::token()?.get(..16).unwrap_or("x")
-    ));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)?;
-    Ok(dir)
 }

@@ -17,9 +17,9 @@ use natster_auth::keys::{KeyKind, check_public_key};
 use serde::Serialize;
 
 use crate::error::WebError;
-use crate::routes::AppState;
 use crate::scope;
 use crate::session::{Session, Sessions, watch_connection};
+use crate::state::AppState;
 use natster_client::GlobalClient;
 use natster_proto::global::OtcClaimRequest;
 

@@ -12,8 +12,8 @@ use natster_auth::jwt::{encode, now};
 use natster_auth::keys::{KeyKind, check_public_key};
 use natster_client::{GlobalClient, HubClient};
 use natster_proto::global::{
-    EventPutRequest, NewEvent, OtcGenerateRequest, SessionBoundData, SessionRevokedData,
-    SessionSummary, WhoamiRequest,
+    EventPutRequest, NewEvent, OtcGenerateRequest, OtcGenerateResponse, SessionBoundData,
+    SessionRevokedData, SessionSummary, WhoamiRequest,
 };
 use natster_proto::hub::UserRevokeRequest;
 use serde::Deserialize;
@@ -156,11 +156,15 @@ pub struct LoginOutcome {
 #[serde(tag = "state", rename_all = "snake_case")]
 enum Status {
     Waiting,
-    Opened {
-        account: String,
-        session: String,
-        phrase: String,
-    },
+    Opened(Opened),
+}
+
+/// What the web server says about the browser that opened the link.
+#[derive(Deserialize)]
+struct Opened {
+    account: String,
+    session: String,
+    phrase: String,
 }
 
 #[derive(Deserialize)]
@@ -175,6 +179,14 @@ struct Web {
 }
 
 impl Web {
+    fn new(base: String) -> Result<Self, LoginError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| LoginError::Usage(e.to_string()))?;
+        Ok(Self { base, http })
+    }
+
     fn err(&self, detail: impl std::fmt::Display) -> LoginError {
         LoginError::Web {
             url: self.base.clone(),
@@ -198,6 +210,23 @@ impl Web {
         }
         serde_json::from_slice(&body).map_err(|e| self.err(format!("unexpected answer: {e}")))
     }
+
+    async fn status(&self, code: &str) -> Result<Status, LoginError> {
+        let url = format!("{}/api/link/{code}", self.base);
+        self.call(self.http.get(url)).await
+    }
+
+    /// Best effort: the browser learns the login was declined.
+    async fn reject(&self, code: &str) {
+        let url = format!("{}/api/link/{code}/reject", self.base);
+        let _: Result<serde_json::Value, _> = self.call(self.http.post(url)).await;
+    }
+
+    async fn approve(&self, code: &str, jwt: &str) -> Result<Approved, LoginError> {
+        let url = format!("{}/api/link/{code}/approve", self.base);
+        let body = serde_json::json!({ "jwt": jwt });
+        self.call(self.http.post(url).json(&body)).await
+    }
 }
 
 /// `natster login`: binds a browser session to `account`.
@@ -216,93 +245,136 @@ pub async fn login(
     let scope = Scope {
         allow_sharing: opts.allow_sharing,
     };
+    let ttl = session_ttl(opts)?;
+    let global = GlobalClient::new(client.clone(), account);
+    let generated = generate_code(&global, scope).await?;
+    let web = Web::new(web_base(opts, &generated)?)?;
+    let code = &generated.code;
+    prompt.show_link(&format!("{}/link/{code}", web.base));
+    let opened = wait_for_browser(&web, code, generated.expires_at, opts).await?;
+    check_opened(&opened, account)?;
+    confirm_phrase(prompt, &web, code, &opened.phrase).await?;
+    let jwt = session_jwt(account, &opened.session, scope, ttl, signing_key)?;
+    let approved = web.approve(code, &jwt).await?;
+    let record_error = record(&global, &opened.session, approved.expires_at).await;
+    Ok(LoginOutcome {
+        session: opened.session,
+        expires_at: approved.expires_at,
+        can_share: approved.can_share,
+        web_url: web.base,
+        record_error,
+    })
+}
+
+/// The session credential's lifetime in seconds: a minute at least.
+fn session_ttl(opts: &LoginOptions) -> Result<i64, LoginError> {
     let ttl = i64::try_from(opts.ttl.as_secs()).unwrap_or(i64::MAX);
     if ttl < 60 {
         return Err(LoginError::Usage(
             "the session TTL must be at least one minute".into(),
         ));
     }
-    let global = GlobalClient::new(client.clone(), account);
-    let generated = global
+    Ok(ttl)
+}
+
+/// The one-time code the link carries, with the scope asked for as its
+/// payload.
+async fn generate_code(
+    global: &GlobalClient,
+    scope: Scope,
+) -> Result<OtcGenerateResponse, LoginError> {
+    let payload = serde_json::json!({ "allow_sharing": scope.allow_sharing });
+    Ok(global
         .call(&OtcGenerateRequest {
-            payload: Some(serde_json::json!({ "allow_sharing": scope.allow_sharing })),
+            payload: Some(payload),
         })
-        .await?;
-    let base = match (&opts.web_url, &generated.claim_url) {
-        (Some(u), _) => u.trim_end_matches('/').to_owned(),
+        .await?)
+}
+
+/// The web app's URL: given, or the code's claim URL without its
+/// `/link/<code>`.
+fn web_base(opts: &LoginOptions, generated: &OtcGenerateResponse) -> Result<String, LoginError> {
+    match (&opts.web_url, &generated.claim_url) {
+        (Some(u), _) => Ok(u.trim_end_matches('/').to_owned()),
         (None, Some(claim)) => claim
             .strip_suffix(&format!("/link/{}", generated.code))
             .map(str::to_owned)
-            .ok_or_else(|| LoginError::Usage("give the web app's URL (--web)".into()))?,
-        (None, None) => return Err(LoginError::Usage("give the web app's URL (--web)".into())),
-    };
-    let web = Web {
-        base: base.clone(),
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .build()
-            .map_err(|e| LoginError::Usage(e.to_string()))?,
-    };
-    let code = generated.code;
-    prompt.show_link(&format!("{base}/link/{code}"));
+            .ok_or_else(|| LoginError::Usage("give the web app's URL (--web)".into())),
+        (None, None) => Err(LoginError::Usage("give the web app's URL (--web)".into())),
+    }
+}
 
-    // The browser opens the link; the web server redeems the code and
-    // tells us (anyone holding the code may ask) the session's public key.
-    let (opened_account, session, phrase) = loop {
-        let st: Status = web
-            .call(web.http.get(format!("{base}/api/link/{code}")))
-            .await?;
-        match st {
-            Status::Opened {
-                account,
-                session,
-                phrase,
-            } => break (account, session, phrase),
-            Status::Waiting if now() > generated.expires_at + 5 => return Err(LoginError::Expired),
+/// The browser opens the link; the web server redeems the code and
+/// tells us (anyone holding the code may ask) the session's public key.
+async fn wait_for_browser(
+    web: &Web,
+    code: &str,
+    expires_at: i64,
+    opts: &LoginOptions,
+) -> Result<Opened, LoginError> {
+    loop {
+        match web.status(code).await? {
+            Status::Opened(opened) => return Ok(opened),
+            Status::Waiting if now() > expires_at + 5 => return Err(LoginError::Expired),
             Status::Waiting => tokio::time::sleep(opts.poll_interval).await,
         }
-    };
-    check_public_key(&session, KeyKind::User)?;
-    // The phrase must be the one derived from the key we are about to sign
-    // for: a web server cannot show one key's phrase and get another signed.
-    if opened_account != account || crate::phrase::phrase(&session) != phrase {
+    }
+}
+
+/// The phrase must be the one derived from the key we are about to sign
+/// for: a web server cannot show one key's phrase and get another signed.
+fn check_opened(opened: &Opened, account: &str) -> Result<(), LoginError> {
+    check_public_key(&opened.session, KeyKind::User)?;
+    if opened.account != account || crate::phrase::phrase(&opened.session) != opened.phrase {
         return Err(LoginError::Refused(
             "the web server's answer does not belong to this login".into(),
         ));
     }
-    if !prompt.confirm(&phrase).await {
-        let _: Result<serde_json::Value, _> = web
-            .call(web.http.post(format!("{base}/api/link/{code}/reject")))
-            .await;
-        return Err(LoginError::Declined);
+    Ok(())
+}
+
+/// The person confirms that their browser shows `phrase`; if not, the web
+/// server hears that the login was declined.
+async fn confirm_phrase(
+    prompt: &mut (impl LoginPrompt + Send),
+    web: &Web,
+    code: &str,
+    phrase: &str,
+) -> Result<(), LoginError> {
+    if prompt.confirm(phrase).await {
+        return Ok(());
     }
-    let claims = Claims::new(session.clone(), scope::user_nats(account, scope))
+    web.reject(code).await;
+    Err(LoginError::Declined)
+}
+
+/// The session's credential: a user JWT for `session`, scoped, signed here
+/// by the account signing key.
+fn session_jwt(
+    account: &str,
+    session: &str,
+    scope: Scope,
+    ttl: i64,
+    signing_key: &KeyPair,
+) -> Result<String, LoginError> {
+    let claims = Claims::new(session.to_owned(), scope::user_nats(account, scope))
         .with_name("natster-web-session")
         .with_expiry(now().saturating_add(ttl));
-    let jwt = encode(&claims, signing_key)?;
-    let approved: Approved = web
-        .call(
-            web.http
-                .post(format!("{base}/api/link/{code}/approve"))
-                .json(&serde_json::json!({ "jwt": jwt })),
-        )
-        .await?;
+    Ok(encode(&claims, signing_key)?)
+}
+
+/// Records the bound session with the global service (for `sessions ls`);
+/// the session works without it, so a failure is only reported.
+async fn record(global: &GlobalClient, session: &str, expires_at: i64) -> Option<String> {
     let bound = NewEvent::WebSessionBound(SessionBoundData {
-        session: session.clone(),
-        expires_at: Some(approved.expires_at),
+        session: session.to_owned(),
+        expires_at: Some(expires_at),
     });
-    let record_error = global
+    global
         .call(&EventPutRequest::from(bound))
         .await
         .err()
-        .map(|e| e.to_string());
-    Ok(LoginOutcome {
-        session,
-        expires_at: approved.expires_at,
-        can_share: approved.can_share,
-        web_url: base,
-        record_error,
-    })
+        .map(|e| e.to_string())
 }
 
 /// `natster sessions ls`: the account's bound web sessions.
@@ -337,4 +409,50 @@ pub async fn sessions_revoke(
         .call(&EventPutRequest::from(revoked))
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_web_url_is_given_or_read_off_the_claim_url() {
+        let code = "abc";
+        let usage = || Err("usage".to_owned());
+        for (given, claim, want) in [
+            (
+                Some("https://w.example/"),
+                None,
+                Ok("https://w.example".to_owned()),
+            ),
+            (
+                Some("https://w.example"),
+                Some("https://other/link/abc"),
+                Ok("https://w.example".to_owned()),
+            ),
+            (
+                None,
+                Some("https://w.example/x/link/abc"),
+                Ok("https://w.example/x".to_owned()),
+            ),
+            (None, Some("https://w.example/link/other"), usage()),
+            (None, None, usage()),
+        ] {
+            let opts = LoginOptions {
+                web_url: given.map(str::to_owned),
+                ..LoginOptions::default()
+            };
+            let generated = OtcGenerateResponse {
+                code: code.to_owned(),
+                valid_seconds: 60,
+                expires_at: 0,
+                claim_url: claim.map(str::to_owned),
+            };
+            let got = web_base(&opts, &generated).map_err(|e| match e {
+                LoginError::Usage(_) => "usage".to_owned(),
+                other => other.to_string(),
+            });
+            assert_eq!(got, want, "{given:?} {claim:?}");
+        }
+    }
 }

@@ -20,8 +20,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::error::WebError;
-use crate::routes::AppState;
 use crate::session::COOKIE;
+use crate::state::AppState;
 
 /// The header carrying the CSRF token.
 pub(crate) const CSRF_HEADER: &str = "x-natster-csrf";

@@ -18,12 +18,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::service::Request;
+use async_nats::service::Service;
+use async_nats::service::endpoint::Endpoint;
 use futures_util::StreamExt;
 use natster_auth::KeyPair;
 use natster_auth::keys::{KeyKind, check_public_key};
 use natster_proto::ApiResponse;
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{JoinError, JoinHandle, JoinSet};
 
 pub use control::{ServeControl, TransferInfo};
 
@@ -31,6 +34,7 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::scan::{ScanReport, rescan};
 use crate::transfer::sizes::{DEFAULT_CHUNK, DEFAULT_WINDOW, MAX_WINDOW};
+use crate::watch::Watcher;
 use natster_proto::catalog::Heartbeat;
 
 /// Transfers in flight at most, unless configured.
@@ -197,6 +201,18 @@ impl ServeConfig {
             ops: None,
         }
     }
+
+    fn validate(&self) -> Result<()> {
+        check_public_key(&self.owner, KeyKind::Account)
+            .map_err(|e| Error::Invalid(format!("owner: {e}")))?;
+        natster_proto::names::check_catalog_name(&self.catalog.name).map_err(Error::Invalid)?;
+        if self.max_transfers == 0 || self.window == 0 || self.window > MAX_WINDOW {
+            return Err(Error::Invalid(
+                "max_transfers and window must be at least 1 (window at most 64)".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What request handlers share.
@@ -236,176 +252,285 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    check_public_key(&config.owner, KeyKind::Account)
-        .map_err(|e| Error::Invalid(format!("owner: {e}")))?;
-    natster_proto::names::check_catalog_name(&config.catalog.name).map_err(Error::Invalid)?;
-    if config.max_transfers == 0 || config.window == 0 || config.window > MAX_WINDOW {
-        return Err(Error::Invalid(
-            "max_transfers and window must be at least 1 (window at most 64)".into(),
-        ));
-    }
-    let ServeConfig {
-        mut catalog,
-        catalog_path,
-        owner,
-        signer,
-        signer_jwt,
-        access,
-        max_transfers,
-        chunk_size,
-        window,
-        credit_timeout,
-        heartbeat_subject,
-        heartbeat_interval,
-        offline_subject,
-        watch,
-        debounce,
-        control,
-        events,
-        ops,
-    } = config;
-    let root = catalog.root_dir.clone();
-    let shared = Arc::new(Shared {
-        client: client.clone(),
-        owner: owner.clone(),
-        catalog_name: catalog.name.clone(),
-        signer,
-        signer_jwt,
-        access,
-        chunk_size,
-        window,
-        credit_timeout,
-        control: control.clone(),
-        events,
-        ops,
-        slots: Arc::new(Semaphore::new(max_transfers)),
-        max_transfers,
+    config.validate()?;
+    let (mut server, catalog) = Server::new(client, config)?;
+    let catalog = server.catch_up(catalog).await?;
+    server.shared.control.set_catalog(catalog);
+    let (service, mut endpoint) = server.start_service().await?;
+    server.wait_until_reachable(&service).await?;
+    server.shared.emit(ServeEvent::Started {
+        revision: server.shared.control.catalog().map_or(0, |c| c.revision),
     });
+    server.run(&mut endpoint, shutdown).await?;
+    server.shut_down(endpoint, service).await;
+    Ok(())
+}
 
-    // Catch up with changes made while nobody was serving, and learn the
-    // inodes that rename detection needs.
-    let mut watcher = None;
-    if watch {
-        watcher = Some(crate::watch::Watcher::new(&root)?);
-        let (c, report) = tokio::task::spawn_blocking(move || {
-            let r = rescan(&mut catalog, &|_| {});
-            (catalog, r)
-        })
-        .await
-        .map_err(|e| Error::Invalid(format!("rescan task failed: {e}")))?;
-        catalog = c;
+/// A rescan's result, with the catalog it updated.
+type Rescanned = (Catalog, Result<ScanReport>);
+
+/// Rescans `catalog` on a blocking thread (hashing reads whole files).
+fn rescan_in_background(mut catalog: Catalog) -> JoinHandle<Rescanned> {
+    tokio::task::spawn_blocking(move || {
+        let r = rescan(&mut catalog, &|_| {});
+        (catalog, r)
+    })
+}
+
+/// What the serving loop holds beyond what request handlers share.
+struct Server {
+    shared: Arc<Shared>,
+    catalog_path: Option<PathBuf>,
+    heartbeat_subject: Option<String>,
+    heartbeat_interval: Duration,
+    offline_subject: Option<String>,
+    debounce: Duration,
+    /// Follows changes under the root; `None` when not watching, or when the
+    /// watcher stopped.
+    watcher: Option<Watcher>,
+    /// The rescan in progress after a batch of changes: at most one.
+    rescanning: Option<JoinHandle<Rescanned>>,
+    /// Transfers and owner operations in progress.
+    tasks: JoinSet<()>,
+}
+
+impl Server {
+    /// The server for `config`, and the catalog it starts from (shared only
+    /// after the catch-up rescan).
+    fn new(client: async_nats::Client, config: ServeConfig) -> Result<(Self, Catalog)> {
+        let ServeConfig {
+            catalog,
+            catalog_path,
+            owner,
+            signer,
+            signer_jwt,
+            access,
+            max_transfers,
+            chunk_size,
+            window,
+            credit_timeout,
+            heartbeat_subject,
+            heartbeat_interval,
+            offline_subject,
+            watch,
+            debounce,
+            control,
+            events,
+            ops,
+        } = config;
+        let shared = Arc::new(Shared {
+            client,
+            owner,
+            catalog_name: catalog.name.clone(),
+            signer,
+            signer_jwt,
+            access,
+            chunk_size,
+            window,
+            credit_timeout,
+            control,
+            events,
+            ops,
+            slots: Arc::new(Semaphore::new(max_transfers)),
+            max_transfers,
+        });
+        // Watching starts before the catch-up rescan, so that no change made
+        // while it runs goes unnoticed.
+        let watcher = if watch {
+            Some(Watcher::new(&catalog.root_dir)?)
+        } else {
+            None
+        };
+        let server = Self {
+            shared,
+            catalog_path,
+            heartbeat_subject,
+            heartbeat_interval,
+            offline_subject,
+            debounce,
+            watcher,
+            rescanning: None,
+            tasks: JoinSet::new(),
+        };
+        Ok((server, catalog))
+    }
+
+    /// Catches up with changes made while nobody was serving, and learns
+    /// the inodes that rename detection needs (when watching).
+    async fn catch_up(&self, catalog: Catalog) -> Result<Catalog> {
+        if self.watcher.is_none() {
+            return Ok(catalog);
+        }
+        let (catalog, report) = rescan_in_background(catalog)
+            .await
+            .map_err(|e| Error::Invalid(format!("rescan task failed: {e}")))?;
         let report = report?;
         if report.changed_anything() {
-            save(&catalog, catalog_path.as_ref(), &shared);
-            shared.emit(ServeEvent::Updated {
+            save(&catalog, self.catalog_path.as_ref(), &self.shared);
+            self.shared.emit(ServeEvent::Updated {
                 revision: catalog.revision,
                 report,
             });
         }
+        Ok(catalog)
     }
-    control.set_catalog(catalog);
 
-    let service = async_nats::service::ServiceExt::service_builder(&client)
-        .description(format!("Natster catalog {}", shared.catalog_name))
-        .metadata(
-            [
-                ("owner".to_owned(), owner.clone()),
-                ("catalog".to_owned(), shared.catalog_name.clone()),
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .queue_group("natster-catalog")
-        .start("natster-catalog", env!("CARGO_PKG_VERSION"))
-        .await
-        .map_err(Error::nats)?;
-    let mut endpoint = service
-        .endpoint_builder()
-        .name("catalog")
-        .add(natster_proto::subjects::catalog_export(
-            &owner,
-            &shared.catalog_name,
-        ))
-        .await
-        .map_err(Error::nats)?;
-    // async-nats's flush only empties our socket buffer; a round trip to our
-    // own service's PING, sent after its subscriptions on this connection,
-    // returns once nats-server has them all. So `Started` means reachable.
-    // Best effort: a user not allowed `$SRV` subjects just skips the wait.
-    client.flush().await.map_err(Error::nats)?;
-    let ping = format!("$SRV.PING.natster-catalog.{}", service.info().await.id);
-    let _ = tokio::time::timeout(Duration::from_secs(2), client.request(ping, "".into())).await;
-    shared.emit(ServeEvent::Started {
-        revision: control.catalog().map_or(0, |c| c.revision),
-    });
+    /// The NATS micro-service and its one endpoint, on the catalog's
+    /// export subject in the catalog servers' queue group.
+    async fn start_service(&self) -> Result<(Service, Endpoint)> {
+        let shared = &self.shared;
+        let service = async_nats::service::ServiceExt::service_builder(&shared.client)
+            .description(format!("Natster catalog {}", shared.catalog_name))
+            .metadata(
+                [
+                    ("owner".to_owned(), shared.owner.clone()),
+                    ("catalog".to_owned(), shared.catalog_name.clone()),
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .queue_group("natster-catalog")
+            .start("natster-catalog", env!("CARGO_PKG_VERSION"))
+            .await
+            .map_err(Error::nats)?;
+        let endpoint = service
+            .endpoint_builder()
+            .name("catalog")
+            .add(natster_proto::subjects::catalog_export(
+                &shared.owner,
+                &shared.catalog_name,
+            ))
+            .await
+            .map_err(Error::nats)?;
+        Ok((service, endpoint))
+    }
 
-    // Transfers and owner operations in progress.
-    let mut tasks = JoinSet::new();
-    let mut heartbeat = tokio::time::interval(heartbeat_interval);
-    let mut rescanning: Option<tokio::task::JoinHandle<(Catalog, Result<ScanReport>)>> = None;
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            req = endpoint.next() => {
-                let Some(req) = req else {
-                    return Err(Error::Nats("the service subscription ended".into()));
-                };
-                handlers::handle(&shared, req, &mut tasks).await;
-            }
-            _ = heartbeat.tick() => send_heartbeat(&shared, heartbeat_subject.as_deref(), true).await,
-            batch = async { match watcher.as_mut() { Some(w) => w.next_batch(debounce).await, None => None } },
-                if watcher.is_some() && rescanning.is_none() =>
-            {
-                if batch.is_none() {
-                    shared.emit(ServeEvent::Warning("the file watcher stopped; live updates are off".into()));
-                    watcher = None;
-                    continue;
+    /// async-nats's flush only empties our socket buffer; a round trip to
+    /// our own service's PING, sent after its subscriptions on this
+    /// connection, returns once nats-server has them all. So `Started`
+    /// means reachable. Best effort: a user not allowed `$SRV` subjects just
+    /// skips the wait.
+    async fn wait_until_reachable(&self, service: &Service) -> Result<()> {
+        let client = &self.shared.client;
+        client.flush().await.map_err(Error::nats)?;
+        let ping = format!("$SRV.PING.natster-catalog.{}", service.info().await.id);
+        let _ = tokio::time::timeout(Duration::from_secs(2), client.request(ping, "".into())).await;
+        Ok(())
+    }
+
+    /// Answers requests, beats and follows changes until `shutdown`
+    /// completes (`Ok`) or the service's subscription ends (`Err`).
+    async fn run(
+        &mut self,
+        endpoint: &mut Endpoint,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<()> {
+        let mut heartbeat = tokio::time::interval(self.heartbeat_interval);
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                req = endpoint.next() => self.request(req).await?,
+                _ = heartbeat.tick() => self.heartbeat().await,
+                // One rescan at a time: changes meanwhile wait in the watcher.
+                batch = next_batch(&mut self.watcher, self.debounce),
+                    if self.watcher.is_some() && self.rescanning.is_none() =>
+                {
+                    self.files_changed(batch);
                 }
-                if let Some(current) = control.catalog() {
-                    let mut c = (*current).clone();
-                    rescanning = Some(tokio::task::spawn_blocking(move || {
-                        let r = rescan(&mut c, &|_| {});
-                        (c, r)
-                    }));
+                done = rescan_done(&mut self.rescanning), if self.rescanning.is_some() => {
+                    self.rescanned(done).await;
                 }
+                Some(_) = self.tasks.join_next(), if !self.tasks.is_empty() => {}
             }
-            done = async { match rescanning.as_mut() { Some(h) => h.await, None => std::future::pending().await } },
-                if rescanning.is_some() =>
-            {
-                rescanning = None;
-                match done {
-                    Ok((c, Ok(report))) if report.changed_anything() => {
-                        save(&c, catalog_path.as_ref(), &shared);
-                        let revision = c.revision;
-                        control.set_catalog(c);
-                        shared.emit(ServeEvent::Updated { revision, report });
-                        send_heartbeat(&shared, heartbeat_subject.as_deref(), true).await;
-                    }
-                    Ok((_, Ok(_))) => {}
-                    Ok((_, Err(e))) => shared.emit(ServeEvent::Warning(format!("rescan failed: {e}"))),
-                    Err(e) => shared.emit(ServeEvent::Warning(format!("rescan task failed: {e}"))),
-                }
-            }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
 
-    // Clean shutdown: no new requests, abort transfers, then say goodbye.
-    let _ = endpoint.stop().await;
-    control.cancel_all("the catalog server is shutting down");
-    let drained = tokio::time::timeout(Duration::from_secs(5), async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tasks.shutdown().await;
+    async fn request(&mut self, req: Option<Request>) -> Result<()> {
+        let Some(req) = req else {
+            return Err(Error::Nats("the service subscription ended".into()));
+        };
+        handlers::handle(&self.shared, req, &mut self.tasks).await;
+        Ok(())
     }
-    send_heartbeat(&shared, offline_subject.as_deref(), false).await;
-    let _ = service.stop().await;
-    let _ = client.flush().await;
-    shared.emit(ServeEvent::Stopped);
-    Ok(())
+
+    async fn heartbeat(&self) {
+        send_heartbeat(&self.shared, self.heartbeat_subject.as_deref(), true).await;
+    }
+
+    /// A batch of file changes (`None`: the watcher stopped): rescan a copy
+    /// of the current catalog.
+    fn files_changed(&mut self, batch: Option<()>) {
+        if batch.is_none() {
+            self.shared.emit(ServeEvent::Warning(
+                "the file watcher stopped; live updates are off".into(),
+            ));
+            self.watcher = None;
+            return;
+        }
+        if let Some(current) = self.shared.control.catalog() {
+            self.rescanning = Some(rescan_in_background((*current).clone()));
+        }
+    }
+
+    /// A rescan ended: serve (and save, and announce) the catalog it
+    /// updated, if anything changed.
+    async fn rescanned(&mut self, done: std::result::Result<Rescanned, JoinError>) {
+        self.rescanning = None;
+        match done {
+            Ok((c, Ok(report))) if report.changed_anything() => {
+                save(&c, self.catalog_path.as_ref(), &self.shared);
+                let revision = c.revision;
+                self.shared.control.set_catalog(c);
+                self.shared.emit(ServeEvent::Updated { revision, report });
+                self.heartbeat().await;
+            }
+            Ok((_, Ok(_))) => {}
+            Ok((_, Err(e))) => self
+                .shared
+                .emit(ServeEvent::Warning(format!("rescan failed: {e}"))),
+            Err(e) => self
+                .shared
+                .emit(ServeEvent::Warning(format!("rescan task failed: {e}"))),
+        }
+    }
+
+    /// Clean shutdown: no new requests, abort transfers, then say goodbye.
+    async fn shut_down(mut self, mut endpoint: Endpoint, service: Service) {
+        let _ = endpoint.stop().await;
+        self.shared
+            .control
+            .cancel_all("the catalog server is shutting down");
+        let drained = tokio::time::timeout(Duration::from_secs(5), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            self.tasks.shutdown().await;
+        }
+        send_heartbeat(&self.shared, self.offline_subject.as_deref(), false).await;
+        let _ = service.stop().await;
+        let _ = self.shared.client.flush().await;
+        self.shared.emit(ServeEvent::Stopped);
+    }
+}
+
+/// The watcher's next batch; never ready without a watcher.
+async fn next_batch(watcher: &mut Option<Watcher>, debounce: Duration) -> Option<()> {
+    match watcher.as_mut() {
+        Some(w) => w.next_batch(debounce).await,
+        None => None,
+    }
+}
+
+/// The rescan's end; never ready without a rescan.
+async fn rescan_done(
+    rescanning: &mut Option<JoinHandle<Rescanned>>,
+) -> std::result::Result<Rescanned, JoinError> {
+    match rescanning.as_mut() {
+        Some(h) => h.await,
+        None => std::future::pending().await,
+    }
 }
 
 fn save(c: &Catalog, path: Option<&PathBuf>, shared: &Shared) {

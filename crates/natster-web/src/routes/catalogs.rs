@@ -12,10 +12,10 @@ use natster_catalog::CatalogClient;
 use natster_proto::catalog::CatalogSummary;
 use natster_proto::names::check_catalog_name;
 use serde::Serialize;
-use tokio::time::Instant;
 
 use crate::error::WebError;
-use crate::routes::{AppState, Authed};
+use crate::routes::authed::Authed;
+use crate::state::AppState;
 use natster_client::{GlobalClient, HubClient};
 use natster_proto::global::{
     ImportData, ImportRecordRequest, MyCatalogsRequest, MySharesRequest, MySharesResponse,
@@ -69,35 +69,6 @@ pub(crate) async fn shares(Authed(s): Authed) -> Result<Json<Shares>, WebError> 
 }
 
 // ------------------------------------------------------------ contents
-
-/// How long a catalog's contents are reused for the file route (each seek
-/// in the player is a request; the contents rarely change meanwhile).
-const CONTENTS_TTL: Duration = Duration::from_secs(15);
-
-type CacheKey = (String, String, String);
-
-/// Recently fetched catalog contents per (session account, owner, catalog).
-#[derive(Debug, Default)]
-pub(crate) struct CatalogCache {
-    map: std::sync::Mutex<std::collections::HashMap<CacheKey, (Arc<CatalogSummary>, Instant)>>,
-}
-
-impl CatalogCache {
-    fn get(&self, k: &CacheKey) -> Option<Arc<CatalogSummary>> {
-        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(k)
-            .filter(|(_, at)| at.elapsed() < CONTENTS_TTL)
-            .map(|(c, _)| c.clone())
-    }
-
-    fn put(&self, k: CacheKey, c: Arc<CatalogSummary>) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 1000 {
-            map.retain(|_, (_, at)| at.elapsed() < CONTENTS_TTL);
-        }
-        map.insert(k, (c, Instant::now()));
-    }
-}
 
 /// A catalog client acting as the session's account.
 pub(crate) async fn client_for(

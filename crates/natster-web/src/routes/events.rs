@@ -3,7 +3,7 @@
 use axum::response::IntoResponse;
 
 use crate::error::WebError;
-use crate::routes::Authed;
+use crate::routes::authed::Authed;
 
 pub(crate) async fn events(Authed(s): Authed) -> Result<impl IntoResponse, WebError> {
     Ok(crate::sse::stream(&s))

@@ -18,9 +18,10 @@ use serde::Deserialize;
 
 use crate::error::WebError;
 use crate::range::{self, RangeRequest};
+use crate::routes::authed::Authed;
 use crate::routes::catalogs::{client_for, summary};
-use crate::routes::{AppState, Authed};
 use crate::security::{FILE_CSP, PDF_CSP};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct FileQuery {
@@ -137,7 +138,7 @@ pub(crate) async fn file(
         Body::empty()
     } else {
         let cat = client_for(&state, client, &s.account, &owner, &catalog).await?;
-        Body::from_stream(crate::spool::stream(
+        Body::from_stream(crate::body::stream(
             cat,
             hash.clone(),
             byte_range,

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::WebError;
 use crate::link::{self, check_code};
-use crate::routes::AppState;
 use crate::security;
 use crate::session::Phase;
+use crate::state::AppState;
 
 /// `POST /api/link/<code>/open` body: empty object. Requiring JSON keeps
 /// plain cross-site forms out (they cannot send `application/json`).

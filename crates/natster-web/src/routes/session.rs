@@ -8,9 +8,10 @@ use axum::response::{AppendHeaders, IntoResponse};
 use serde::Serialize;
 
 use crate::error::WebError;
-use crate::routes::{AppState, Authed};
+use crate::routes::authed::Authed;
 use crate::security;
 use crate::session::Phase;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct SessionView {

@@ -27,7 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::WebError;
-use crate::routes::Authed;
+use crate::routes::authed::Authed;
 use crate::session::Session;
 
 /// A share asks the hub twice and the global service once, and may wait

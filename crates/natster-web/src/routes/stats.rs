@@ -7,7 +7,7 @@ use natster_client::GlobalClient;
 use natster_proto::global::{StatsRequest, StatsResponse};
 
 use crate::error::WebError;
-use crate::routes::Authed;
+use crate::routes::authed::Authed;
 
 pub(crate) async fn stats(Authed(s): Authed) -> Result<Json<StatsResponse>, WebError> {
     let (client, _) = s.client()?;

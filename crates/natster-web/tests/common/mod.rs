@@ -101,7 +101,6 @@ impl Stack {
             self.web_credential(),
             public_url,
         );
-        c.spool_dir = Some(self.dir.path().join("spool"));
         c
     }
 
