@@ -2,7 +2,7 @@
 //! on the owner's machine. Around the request handling of [`crate::server`]
 //! it keeps the owner's view of who may read the catalog ([`access`]:
 //! from the global service, followed live, cached on disk), answers the
-//! owner's own `access`/`share`/`unshare` ([`owner`]), relays heartbeats to
+//! owner's own `access`/`share`/`unshare` (`owner`), relays heartbeats to
 //! the global service and says goodbye when it stops.
 //!
 //! [`Daemon::prepare`] loads the catalog and makes the server's one-time

@@ -95,13 +95,12 @@ impl Stack {
 
     pub fn web_config(&self, public_url: &str) -> WebConfig {
         let info = self.hub().info();
-        let mut c = WebConfig::new(
+        WebConfig::new(
             info.hub_url.clone(),
             info.nats_urls.clone(),
             self.web_credential(),
             public_url,
-        );
-        c
+        )
     }
 
     async fn start_web(&mut self) {

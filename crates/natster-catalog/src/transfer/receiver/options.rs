@@ -52,7 +52,7 @@ pub struct DownloadReport {
     /// Whether the SHA-256 of OUT was checked against the catalog (whole files).
     pub hash_verified: bool,
     /// Whether the chunks came on the transfer's own connection (see
-    /// [`CatalogClient::with_direct`]) rather than the shared client.
+    /// [`super::CatalogClient::with_direct`]) rather than the shared client.
     pub direct: bool,
     /// The chunk size used.
     pub chunk_size: u32,
