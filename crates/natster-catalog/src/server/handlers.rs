@@ -1,6 +1,6 @@
 //! Request handlers: `get`, `download` (and the credit subject, which has
 //! its own per-transfer subscription and is ignored here), and any other
-//! operation, which only the owner may call and the [`super::OpsHook`]
+//! operation, which only the owner may call and the [`super::config::OpsHook`]
 //! answers.
 
 use std::path::PathBuf;
@@ -15,8 +15,10 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::config::{OpRequest, ServeEvent};
+use super::control::TransferInfo;
 use super::identity::{Refusal, caller_of};
-use super::{OpRequest, ServeEvent, Shared, TransferInfo};
+use super::shared::Shared;
 use crate::catalog::check_hash;
 use crate::transfer::crypto::{
     OneTimeKey, TRANSFER_ID_LEN, TransferKey, decode_key, encode_key, random,
