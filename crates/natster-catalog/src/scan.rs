@@ -431,7 +431,12 @@ fn hash_found(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&idx) = order.get(i) else { break };
                     let f = &files[idx];
-                    let r = hash_file(&f.abs, &f.rel, &mut buf, &|n| report(n, false));
+                    // A panic while hashing one file is that file's error,
+                    // not a crash of the whole scan.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        hash_file(&f.abs, &f.rel, &mut buf, &|n| report(n, false))
+                    }))
+                    .unwrap_or_else(|p| Err(Error::panicked("hashing", p.as_ref())));
                     report(0, true);
                     if let Ok(mut slot) = results[idx].lock() {
                         *slot = Some(r);
@@ -443,10 +448,12 @@ fn hash_found(
     results
         .into_iter()
         .map(|m| {
-            m.into_inner()
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| Err(Error::Invalid("hashing worker failed".into())))
+            m.into_inner().ok().flatten().unwrap_or_else(|| {
+                Err(Error::ThreadPanicked {
+                    thread: "hashing",
+                    message: "its result was lost".into(),
+                })
+            })
         })
         .collect()
 }

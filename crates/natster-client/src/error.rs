@@ -156,14 +156,25 @@ impl Error {
     }
 }
 
-/// An error and its sources, on one line: what people read.
+/// An error and its sources, on one line: what people read. A source
+/// whose text the message before it already ends with is not repeated
+/// (some errors quote their source in their own message).
 pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
+    chain_of(std::iter::successors(Some(e), |e| e.source()).map(|e| e.to_string()))
+}
+
+/// [`chain`] for messages already taken from an error chain (anyhow's
+/// `chain()`, say), outermost first.
+pub fn chain_of(messages: impl IntoIterator<Item = String>) -> String {
+    let mut out = String::new();
+    for m in messages {
+        if m.is_empty() || out.ends_with(&m) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&m);
     }
     out
 }
@@ -191,5 +202,10 @@ mod tests {
         let chain = chain(&e);
         assert_eq!(chain, "hub refused exports.add: not yours (403)");
         assert_eq!(Error::not_found("x").code(), Some(404));
+        let quoted = ["NATS: reset by peer", "reset by peer", "", "os error 104"];
+        assert_eq!(
+            chain_of(quoted.map(String::from)),
+            "NATS: reset by peer: os error 104"
+        );
     }
 }

@@ -25,6 +25,6 @@ pub mod sharing;
 pub use backoff::Backoff;
 pub use check::Check;
 pub use context::{Context, Login, Selection};
-pub use error::{BoxError, Error, Result, chain};
+pub use error::{BoxError, Error, Result, chain, chain_of};
 pub use global::GlobalClient;
 pub use hub::{HubClient, HubHttp};

@@ -80,8 +80,9 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            // One line: the whole cause chain, joined.
-            eprintln!("error: {e:#}");
+            // One line: the whole cause chain, joined, nothing said twice.
+            let line = natster_client::chain_of(e.chain().map(|c| c.to_string()));
+            eprintln!("error: {line}");
             std::process::ExitCode::FAILURE
         }
     }
