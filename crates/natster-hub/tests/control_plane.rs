@@ -222,7 +222,7 @@ async fn imports_need_valid_tokens_and_then_work() {
         })
         .await
         .unwrap();
-    let cut = common::eventually(
+    let cut = natster_testkit::eventually(
         || {
             let b = b.clone();
             let subject = subjects::catalog(&bob.key(), &alice.key(), "movies", "get");

@@ -114,10 +114,11 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
         .await
         .unwrap();
     assert!(
-        common::eventually(|| async { ask().await }, Duration::from_secs(2)).await,
+        natster_testkit::eventually(|| async { ask().await }, Duration::from_secs(2)).await,
         "works before expiry"
     );
-    let stopped = common::eventually(|| async { !ask().await }, Duration::from_secs(6)).await;
+    let stopped =
+        natster_testkit::eventually(|| async { !ask().await }, Duration::from_secs(6)).await;
     assert!(stopped, "nats-server enforces the activation's expiry");
 
     // Sharing again with a fresh token restores access.
@@ -126,7 +127,7 @@ async fn an_expiring_grant_stops_working_and_a_new_one_works() {
         .await
         .unwrap();
     assert!(
-        common::eventually(|| async { ask().await }, Duration::from_secs(3)).await,
+        natster_testkit::eventually(|| async { ask().await }, Duration::from_secs(3)).await,
         "a new grant works"
     );
     hub.shutdown().await;

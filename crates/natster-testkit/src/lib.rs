@@ -7,6 +7,8 @@
 //! ([`natster_hub::server::NatsServerBinary::discover`]), falling back to the
 //! project's own `.venv/bin/nats-server` that `scripts/test.sh` installs.
 
+pub mod browser;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,6 +22,22 @@ use natster_hub::server::{JetStreamConfig, NatsServerBinary, NatsServerProcess, 
 use natster_proto::resolver::{self, CLAIMS_UPDATE, ClaimsUpdate};
 
 pub use async_nats;
+
+/// Polls `f` every 50 ms until it is true or `timeout` has passed; whether
+/// it became true.
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    mut f: impl FnMut() -> F,
+    timeout: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
 
 /// The nats-server binary for tests. Panics with the fix when there is none.
 pub fn nats_server_binary() -> NatsServerBinary {

@@ -344,18 +344,7 @@ async fn the_web_app_in_chromium() {
 
     assert!(!results["stats"].as_array().unwrap().is_empty());
     assert_eq!(results["afterLogout"], 401);
-    let console: Vec<&str> = results["consoleErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    assert!(
-        console
-            .iter()
-            .all(|e| !e.contains("Content Security Policy") && !e.starts_with("pageerror")),
-        "no CSP violations or script errors: {console:?}"
-    );
+    natster_testkit::browser::assert_no_page_errors(&results);
     let shots_taken = results["shots"].as_array().unwrap();
     assert_eq!(shots_taken.len(), 14, "{shots_taken:?}");
     for s in shots_taken {

@@ -95,7 +95,7 @@ async fn a_session_imports_a_shared_catalog_and_nothing_else() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["recorded"], true, "{body}");
     // The global service folds the event into bob's view shortly after.
-    let imported = common::eventually(
+    let imported = natster_testkit::eventually(
         || async {
             let body: Value = browser
                 .get("/api/shares")

@@ -6,9 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Browser, Person, Stack, eventually, login_with};
+use common::{Browser, Person, Stack, login_with};
 use natster_auth::claims::Claims;
 use natster_auth::jwt::{encode, now};
+use natster_testkit::eventually;
 use natster_web::login::{LoginError, LoginOptions, sessions_ls, sessions_revoke};
 use natster_web::scope::{self, Scope};
 use serde_json::{Value, json};

@@ -32,8 +32,8 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::browser::{Node, forward, message, web_crate};
 use common::{Background, Person, finish, hub_up, natster};
+use natster_testkit::browser::{Node, forward, message, web_crate};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -314,7 +314,7 @@ fn a_new_user_logs_in_browses_streams_and_downloads_in_chromium() {
     assert_eq!(results["loggedOutShown"], true);
     assert_eq!(results["afterRevoke"]["status"], 401);
 
-    common::browser::assert_no_page_errors(&results);
+    natster_testkit::browser::assert_no_page_errors(&results);
 
     // Screenshots: decoded (in Chromium) at the size taken, and not blank.
     let info = results["shotInfo"].as_array().unwrap();

@@ -25,8 +25,8 @@ mod common;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::browser::{Node, forward, message};
 use common::{Login, Person, hub_up};
+use natster_testkit::browser::{Node, forward, message};
 use serde_json::{Value, json};
 
 const NOTES: &str = "notes.txt";
@@ -251,7 +251,7 @@ fn share_and_unshare_by_clicking_in_chromium() {
         format!("Your access to movies from {short} expired.").as_str()
     );
 
-    common::browser::assert_no_page_errors(&results);
+    natster_testkit::browser::assert_no_page_errors(&results);
     assert_eq!(results["dialogs"], json!([]));
     eprintln!("{:?} all checked", started.elapsed());
 }

@@ -4,8 +4,6 @@
 #![allow(clippy::unwrap_used)]
 #![allow(dead_code, unreachable_pub)]
 
-use std::time::Duration;
-
 use natster_auth::KeyPair;
 use natster_auth::claims::{Claims, UserNats};
 use natster_auth::jwt::encode;
@@ -121,18 +119,4 @@ impl Person {
             .await
             .expect("connects")
     }
-}
-
-pub async fn eventually<F: std::future::Future<Output = bool>>(
-    mut f: impl FnMut() -> F,
-    timeout: Duration,
-) -> bool {
-    let deadline = tokio::time::Instant::now() + timeout;
-    while tokio::time::Instant::now() < deadline {
-        if f().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
 }

@@ -399,17 +399,3 @@ pub async fn login_with(
     };
     login(client, &who.key(), &who.signing, &opts, &mut prompt).await
 }
-
-pub async fn eventually<F: std::future::Future<Output = bool>>(
-    mut f: impl FnMut() -> F,
-    timeout: Duration,
-) -> bool {
-    let deadline = tokio::time::Instant::now() + timeout;
-    while tokio::time::Instant::now() < deadline {
-        if f().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}

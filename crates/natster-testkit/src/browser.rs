@@ -1,6 +1,8 @@
 //! Running one of natster-web's browser scripts (`browser-tests/*.mjs`,
 //! Debian's Chromium driven by playwright-core) from a test, and the line
-//! protocol of their `lib.mjs`: one JSON object per line each way.
+//! protocol of their `lib.mjs`: one JSON object per line each way. The
+//! browser tests of natster-web and of the natster binary share these.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -28,13 +30,17 @@ pub fn assert_no_page_errors(results: &Value) {
     );
 }
 
+/// natster-web's directory (its browser scripts and fixtures live there).
 pub fn web_crate() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../natster-web")
 }
 
 /// A browser script; SIGTERM on drop lets playwright close Chromium.
+#[derive(Debug)]
 pub struct Node {
+    /// The node process.
     pub child: Child,
+    /// Its stdin, for replies.
     pub stdin: ChildStdin,
 }
 
