@@ -6,10 +6,13 @@
 //! Entry points, one per CLI verb:
 //! - `catalog new`: [`scan::create`] then [`catalog::Catalog::save`];
 //! - `catalog rescan`: [`scan::rescan`]; `catalog describe`: [`catalog::Catalog::describe`];
-//! - `catalog serve`: [`server::serve`] with a [`server::ServeConfig`] (its
-//!   [`server::OpsHook`] answers the owner's `access`, `share`, `unshare`);
-//! - `catalog contents` / `download`: [`CatalogClient::contents`] / [`CatalogClient::download`];
-//!   the web app's player and downloads: [`CatalogClient::stream`].
+//!   a context's own catalogs: [`own`];
+//! - `catalog serve`: [`daemon::run`], which composes the request handling
+//!   of [`server::serve`] with the owner's share view, owner operations
+//!   and heartbeats;
+//! - `catalog contents` / `download`: [`CatalogClient::of_context`], then
+//!   [`CatalogClient::contents`] / [`CatalogClient::download`]; the web
+//!   app's player and downloads: [`CatalogClient::stream`].
 #![deny(missing_docs)]
 
 pub mod catalog;

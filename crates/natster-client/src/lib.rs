@@ -1,12 +1,17 @@
-//! Talking to a Natster hub as an account: connecting to NATS with a user
-//! JWT (the seed only signs the server's nonce, here), retrying with one
-//! [`backoff::Backoff`], and typed clients for the hub's control plane and
-//! the global service.
+//! Acting as a Natster account: a [`Context`] (this machine's keys for one
+//! account; seeds never leave it), connecting to NATS with a user JWT (the
+//! seed only signs the server's nonce, here), retrying with one
+//! [`Backoff`], and typed clients for the hub ([`HubHttp`] for
+//! registration and lookups, [`HubClient`] for changes to the account) and
+//! the global service ([`GlobalClient`]). Requests are `natster-proto`
+//! types bound to their operation and reply; a refusal keeps its envelope
+//! code ([`Error::code`]).
 //!
-//! Everything that acts for an account (the CLI, the catalog server, the
-//! web app, the hub's and global service's own connections) connects
-//! through [`connect`]; services that answer requests use the same wire
-//! types from `natster-proto`.
+//! On top: [`register`] (`natster init`), [`sharing`] (share, unshare,
+//! import), [`Context::check`] (`whoami`), [`Context::overview`]
+//! (`catalog ls`). Everything that acts for an account (the CLI, the
+//! catalog server, the web app, the hub's and global service's own
+//! connections) connects through [`connect`].
 #![deny(missing_docs)]
 
 pub mod backoff;
