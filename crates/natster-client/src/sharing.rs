@@ -91,6 +91,11 @@ pub async fn unshare(
     check_catalog_name(catalog).map_err(Error::bad_request)?;
     check_public_key(target, KeyKind::Account)
         .map_err(|e| Error::bad_request(format!("{target:?}: {e}")))?;
+    if target == ctx.info.account {
+        return Err(Error::bad_request(
+            "that is your own account: an owner always reads their own catalogs",
+        ));
+    }
     ctx.hub(client)
         .call(&RevokeRequest {
             catalog: catalog.to_owned(),

@@ -122,6 +122,16 @@ pub async fn run(
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     say!("natster demo in {}", dir.display());
+    if let Some(bin) = exe.parent() {
+        say!(
+            "The commands below run {}; to paste them as printed:",
+            exe.display()
+        );
+        say!(
+            "  export PATH={}:$PATH",
+            shell_quote(&bin.to_string_lossy())
+        );
+    }
     let mut demo = Demo {
         exe,
         dir,

@@ -32,6 +32,9 @@ pub enum NodeError {
     /// The web app could not bind its port, or stopped.
     #[error(transparent)]
     Web(#[from] WebError),
+    /// The hub's data directory is not usable (no keys, no hub.json).
+    #[error(transparent)]
+    HubDir(natster_hub::HubError),
     /// Connecting the global service to nats-server failed.
     #[error("cannot connect the global service to NATS")]
     Connect(#[from] async_nats::ConnectError),
@@ -184,4 +187,44 @@ impl Node {
         self.global.stop().await;
         self.hub.shutdown().await;
     }
+}
+
+/// Runs one more global-service instance for the hub whose data directory
+/// is `dir` (it holds the global account's keys), against `nats_urls`
+/// (default: the URLs in the hub's `hub.json`), until `shutdown`.
+/// `on_ready` hears the URLs it connected to.
+pub async fn serve_global(
+    dir: &std::path::Path,
+    nats_urls: Option<String>,
+    on_ready: impl FnOnce(&str),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), NodeError> {
+    let dir = natster_hub::dir::HubDir::open(dir).map_err(NodeError::HubDir)?;
+    let identity = dir.identity().map_err(NodeError::HubDir)?;
+    let urls = match nats_urls {
+        Some(u) => u,
+        None => dir.info().map_err(NodeError::HubDir)?.nats_urls.join(","),
+    };
+    let client = identity.global.connect(&urls, "natster-global").await?;
+    on_ready(&urls);
+    natster_global::run(client, global_config(&identity, None), shutdown).await?;
+    Ok(())
+}
+
+/// Runs one more web app for the hub whose data directory is `dir`, on
+/// `web`, until `shutdown`. `on_ready` hears the URL people open.
+pub async fn serve_web(
+    dir: &std::path::Path,
+    web: WebListen,
+    on_ready: impl FnOnce(&str),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), NodeError> {
+    let dir = natster_hub::dir::HubDir::open(dir).map_err(NodeError::HubDir)?;
+    let info = dir.info().map_err(NodeError::HubDir)?;
+    let (listener, url) = natster_web::bind(web.listen, web.port, web.public_url).await?;
+    let identity = dir.identity().map_err(NodeError::HubDir)?;
+    let config = web_config(&identity, &info, &url)?;
+    on_ready(&url);
+    natster_web::serve(listener, config, shutdown).await?;
+    Ok(())
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use natster_hub::dir::HubDir;
 
 use crate::output::say;
 
@@ -35,15 +34,7 @@ struct ServeArgs {
 /// Runs `natster global ...`.
 pub async fn run(args: GlobalArgs) -> Result<()> {
     let GlobalCommand::Serve(a) = args.command;
-    let dir = HubDir::open(&a.hub_dir)?;
-    let identity = dir.identity()?;
-    let url = match a.nats {
-        Some(u) => u,
-        None => dir.info()?.nats_urls.join(","),
-    };
-    let client = identity.global.connect(&url, "natster-global").await?;
-    say!("global service running against {url}; Ctrl-C stops");
-    let config = natster_node::global_config(&identity, None);
-    natster_global::run(client, config, crate::signal::wait()).await?;
+    let ready = |url: &str| say!("global service running against {url}; Ctrl-C stops");
+    natster_node::serve_global(&a.hub_dir, a.nats, ready, crate::signal::wait()).await?;
     Ok(())
 }

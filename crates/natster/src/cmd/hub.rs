@@ -134,8 +134,7 @@ async fn up(a: UpArgs) -> Result<()> {
 }
 
 fn invite(a: InviteArgs) -> Result<()> {
-    let dir = a.dir.resolve()?;
-    let dir = HubDir::open(&dir)?;
+    let dir = HubDir::open(&a.dir.resolve()?)?;
     let expires_at = natster_auth::jwt::now() + a.ttl.as_secs() as i64;
     let code = natster_hub::invites::create(dir.path(), expires_at)?;
     if json() {
@@ -145,9 +144,11 @@ fn invite(a: InviteArgs) -> Result<()> {
         );
     } else {
         say!("{code}");
+        // The hub's own URL when it is running; a placeholder otherwise.
+        let hub = dir.info().map_or_else(|_| "URL".to_owned(), |i| i.hub_url);
+        let valid = humantime::format_duration(a.ttl);
         eprintln!(
-            "single use, valid for {}: natster init --hub URL --name NAME --invite {code}",
-            humantime::format_duration(a.ttl)
+            "single use, valid for {valid}: natster init --hub {hub} --name NAME --invite {code}"
         );
     }
     Ok(())

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use natster_client::Selection;
 
 use crate::output::{json, say};
+use crate::progress::utc;
 
 /// Web sessions.
 #[derive(Debug, Args)]
@@ -39,15 +40,8 @@ pub async fn run(a: SessionsArgs, sel: &Selection) -> Result<()> {
                 say!("no web sessions");
             } else {
                 for s in list {
-                    let until = s
-                        .expires_at
-                        .map(crate::progress::utc)
-                        .unwrap_or_else(|| "no expiry".into());
-                    say!(
-                        "{}  bound {}  until {until}",
-                        s.session,
-                        crate::progress::utc(s.bound_at)
-                    );
+                    let until = s.expires_at.map_or_else(|| "no expiry".into(), utc);
+                    say!("{}  bound {}  until {until}", s.session, utc(s.bound_at));
                 }
             }
         }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use natster_hub::dir::HubDir;
 
 use crate::output::say;
 
@@ -41,11 +40,12 @@ struct ServeArgs {
 /// Runs `natster web ...`.
 pub async fn run(args: WebArgs) -> Result<()> {
     let WebCommand::Serve(a) = args.command;
-    let dir = HubDir::open(&a.hub_dir)?;
-    let info = dir.info()?;
-    let (listener, url) = natster_web::bind(a.listen, a.port, a.public_url).await?;
-    let config = natster_node::web_config(&dir.identity()?, &info, &url)?;
-    say!("web app at {url}; Ctrl-C stops");
-    natster_web::serve(listener, config, crate::signal::wait()).await?;
+    let web = natster_node::WebListen {
+        listen: a.listen,
+        port: a.port,
+        public_url: a.public_url,
+    };
+    let ready = |url: &str| say!("web app at {url}; Ctrl-C stops");
+    natster_node::serve_web(&a.hub_dir, web, ready, crate::signal::wait()).await?;
     Ok(())
 }
